@@ -1,0 +1,51 @@
+# livepatch-rs. `make` builds livepatch.ko; `make check` runs every test;
+# `make demo` boots a VM and shows the runtime at work. See README.md.
+#
+#   KCONFIG=name   kernel config of qemu/configs/ to build and boot (default)
+#   KSRC=dir       use this kernel source tree instead of fetching 7.2.13
+#   KDIR=dir       use this already-built kernel tree (skips the kernel build)
+#   T=name         with `make test`: run one VM test of selftests/tests/
+
+KCONFIG ?= default
+export KCONFIG KSRC KDIR
+BUILD := $(CURDIR)/build/$(KCONFIG)
+Q := @
+MAKEFLAGS += --no-print-directory
+
+.PHONY: all bootstrap kernel module test-modules check host-test vm-test test demo shell clean
+
+all: module
+
+bootstrap:
+	$(Q)qemu/bootstrap.sh
+
+kernel: bootstrap
+	$(Q)qemu/build-kernel.sh $(KCONFIG) >/dev/null
+
+module: kernel
+	$(Q)qemu/kmake.sh . $(BUILD)/module modules
+
+test-modules: module
+	$(Q)qemu/kmake.sh selftests/modules $(BUILD)/test-modules modules \
+		KBUILD_EXTRA_SYMBOLS=$(BUILD)/module/Module.symvers
+
+host-test:
+	$(Q)selftests/check.sh --host-only
+
+vm-test: test-modules
+	$(Q)selftests/check.sh --vm-only
+
+check: bootstrap
+	$(Q)selftests/check.sh
+
+test: test-modules
+	$(Q)selftests/check.sh --vm-only $(T)
+
+demo: test-modules
+	$(Q)qemu/demo.sh
+
+shell: test-modules
+	$(Q)qemu/run-vm.sh --interactive
+
+clean:
+	rm -rf build target

@@ -1,0 +1,39 @@
+#!/bin/sh
+# PID 1 of the test VM. The kernel command line says what to run:
+#   lprs.run=PATH     run PATH (from the payload under /lprs) with bash, print
+#                     "LPRS-EXIT: <status>" on the console, then reboot
+#   lprs.shell=1      give an interactive shell on the console instead
+# Test output goes to /dev/ttyS1 when the runner provides it, so it never
+# interleaves with kernel messages on the console.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+ln -s /proc/self/fd /dev/fd
+mkdir -p /lib/modules/"$(uname -r)"
+hostname lprs-vm
+
+run= shell=
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	lprs.run=*) run=${arg#lprs.run=} ;;
+	lprs.shell=1) shell=1 ;;
+	esac
+done
+
+cd /lprs 2>/dev/null || cd /
+if [ -n "$shell" ]; then
+	echo "livepatch-rs test VM: payload in /lprs; 'reboot -f' to leave."
+	setsid cttyhack bash -l
+elif [ -n "$run" ]; then
+	out=/dev/ttyS1
+	[ -c $out ] && : > $out 2>/dev/null || out=/dev/console
+	bash "$run" > $out 2>&1
+	rc=$?
+	echo "LPRS-EXIT: $rc" > /dev/console
+fi
+sync
+reboot -f

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Boot the test kernel under QEMU (TCG, 2 vCPUs) with the payload in /lprs.
+#   qemu/run-vm.sh [--log FILE] [--out FILE] [--timeout SECS] [--allow-splat]
+#                  [--payload DIR] SCRIPT       run SCRIPT (path inside /lprs)
+#   qemu/run-vm.sh --interactive [--payload DIR]
+# Exit status: the script's, or 124 on timeout, 125 when the guest never
+# reported one (crash), 126 when the guest log shows a kernel splat (unless
+# --allow-splat). The guest log (console: kernel messages) goes to --log,
+# the script's output to --out (and to stdout when --out is not given).
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+log= out= timeout=300 interactive= allow_splat= payload=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--log) log=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--payload) payload=$2; shift 2 ;;
+	--interactive) interactive=1; shift ;;
+	--allow-splat) allow_splat=1; shift ;;
+	-*) echo "run-vm: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+script=${1:-}
+[ -n "$interactive" ] || [ -n "$script" ] || { echo "run-vm: no script given" >&2; exit 2; }
+
+kdir=${KDIR:-$("$LPRS_ROOT/qemu/build-kernel.sh" "$KCONFIG")}
+bzimage=$kdir/arch/x86/boot/bzImage
+base=$("$LPRS_ROOT/qemu/mkinitramfs.sh")
+payload=${payload:-$("$LPRS_ROOT/qemu/mkpayload.sh")}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# The initramfs is the base archive followed by the payload archive: the
+# kernel unpacks concatenated cpio archives in order.
+(cd "$payload" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$work/payload.cpio.gz"
+cat "$base" "$work/payload.cpio.gz" > "$work/initrd"
+
+cmdline="console=ttyS0 panic=-1 loglevel=7 printk.devkmsg=on"
+qemu=(qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 2G -nographic -no-reboot
+      -kernel "$bzimage" -initrd "$work/initrd")
+if [ -n "$interactive" ]; then
+	exec "${qemu[@]}" -serial mon:stdio -append "$cmdline lprs.shell=1"
+fi
+
+log=${log:-$work/guest.log}
+outfile=${out:-$work/out.log}
+rc=0
+timeout --foreground -k 5 "$timeout" "${qemu[@]}" -monitor none \
+	-serial "file:$log" -serial "file:$outfile" \
+	-append "$cmdline lprs.run=/lprs/$script" </dev/null >/dev/null 2>&1 || rc=$?
+[ -n "$out" ] || cat "$outfile"
+if [ $rc = 124 ] || [ $rc = 137 ]; then
+	echo "run-vm: timeout after ${timeout}s running $script (guest log: $log)" >&2
+	exit 124
+fi
+status=$(sed -n 's/^LPRS-EXIT: \([0-9]*\).*/\1/p' "$log" | tail -n1)
+if [ -z "$status" ]; then
+	echo "run-vm: the guest never reported an exit status for $script; tail of guest log:" >&2
+	tail -n 30 "$log" >&2
+	exit 125
+fi
+if ! splat=$("$LPRS_ROOT/qemu/scan-log.sh" "$log"); then
+	echo "run-vm: kernel splat in the guest log running $script:" >&2
+	echo "$splat" | sed 's/^/  | /' >&2
+	[ -n "$allow_splat" ] || exit 126
+fi
+exit "$status"

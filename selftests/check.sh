@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# `make check`: host tests, the module build, then every VM test, each VM test
+# in its own boot. Ends with "N passed, N failed[, N skipped]"; exits non-zero
+# on any failure.
+#   selftests/check.sh [--host-only|--vm-only] [TEST...]
+# TEST names a file of selftests/guest/tests/ without .sh (VM tests only).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/qemu/env.sh"
+cd "$root"
+
+phase=all
+case ${1:-} in --host-only) phase=host; shift ;; --vm-only) phase=vm; shift ;; esac
+only=("$@")
+
+passed=0 failed=0 skipped=0 failures=()
+record() { # PASS|FAIL|SKIP NAME [WHY]
+	case $1 in
+	PASS) passed=$((passed + 1)) ;;
+	FAIL) failed=$((failed + 1)); failures+=("$2${3:+: $3}"); echo "FAIL  $2${3:+: $3}" ;;
+	SKIP) skipped=$((skipped + 1)); echo "SKIP  $2${3:+: $3}" ;;
+	esac
+	[ "$1" = PASS ] && echo "ok    $2"
+}
+# Count the PASS:/FAIL:/SKIP: lines of a test's output, prefixed with GROUP.
+# Sets $counted to how many it counted.
+record_lines() { # GROUP FILE
+	local kind rest
+	counted=0
+	while IFS= read -r line; do
+		case $line in
+		PASS:\ *|FAIL:\ *|SKIP:\ *)
+			kind=${line%%:*} rest=${line#*: }
+			if [ "$kind" = PASS ]; then record PASS "$1: $rest"
+			else record "$kind" "$1: ${rest%%: *}" "$([[ $rest == *': '* ]] && echo "${rest#*: }")"; fi
+			counted=$((counted + 1)) ;;
+		esac
+	done < "$2"
+}
+
+summary() {
+	echo
+	if ((${#failures[@]})); then
+		echo "Failures:"; printf '  %s\n' "${failures[@]}"
+	fi
+	echo "check: $passed passed, $failed failed$( ((skipped)) && echo ", $skipped skipped")"
+	[ "$failed" = 0 ]
+	exit
+}
+
+host_tests() {
+	echo "== host tests"
+	local out rc
+	out=$(mktemp)
+	cargo test --workspace --color never > "$out" 2>&1; rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"test "*" ... ok") t=${line#test }; record PASS "cargo: ${t% ... ok}" ;;
+		"test "*" ... FAILED") t=${line#test }; record FAIL "cargo: ${t% ... FAILED}" ;;
+		"test "*" ... ignored"*) t=${line#test }; record SKIP "cargo: ${t% ... ignored*}" "ignored" ;;
+		esac
+	done < "$out"
+	if [ $rc != 0 ] && ! grep -q '\.\.\. FAILED' "$out"; then
+		tail -n 30 "$out"; record FAIL "cargo test" "exit $rc (build error?)"
+	fi
+	rm -f "$out"
+	local t f
+	for t in selftests/host/*.sh; do
+		f=$(mktemp)
+		bash "$t" > "$f" 2>&1; rc=$?
+		record_lines "host/$(basename "$t" .sh)" "$f"
+		if [ $rc != 0 ] || [ "$counted" = 0 ]; then cat "$f"; record FAIL "host/$(basename "$t" .sh)" "exit $rc, $counted cases"; fi
+		rm -f "$f"
+	done
+}
+
+vm_tests() {
+	echo "== build"
+	if ! make -s -C "$root" test-modules KCONFIG="$KCONFIG"; then
+		record FAIL "build of livepatch.ko and test modules"
+		return
+	fi
+	local logs=$root/build/$KCONFIG/logs payload
+	rm -rf "$logs"; mkdir -p "$logs"
+	payload=$("$root/qemu/mkpayload.sh")
+	echo "== VM tests (kernel config '$KCONFIG', logs in $logs)"
+	local t name rc
+	for t in selftests/guest/tests/*.sh; do
+		name=$(basename "$t" .sh)
+		if ((${#only[@]})) && [[ " ${only[*]} " != *" $name "* ]]; then continue; fi
+		"$root/qemu/run-vm.sh" --payload "$payload" --log "$logs/$name.guest.log" \
+			--out "$logs/$name.out" "guest/tests/$name.sh" 2> "$logs/$name.runner"; rc=$?
+		record_lines "$name" "$logs/$name.out"
+		if [ $rc != 0 ] || [ "$counted" = 0 ]; then
+			sed 's/^/  | /' "$logs/$name.out" "$logs/$name.runner" | tail -n 40
+			record FAIL "$name" "VM run exit $rc, $counted cases reported (guest log: $logs/$name.guest.log)"
+		fi
+	done
+	((${#only[@]})) && return
+	# The log scanner must fail a run whose guest WARNs, even though the
+	# script itself succeeds.
+	"$root/qemu/run-vm.sh" --payload "$payload" --log "$logs/plant-warn.guest.log" \
+		--out "$logs/plant-warn.out" guest/harness/plant-warn.sh 2> "$logs/plant-warn.runner"; rc=$?
+	if [ $rc = 126 ] && grep -q 'WARNING:.*lprs_test_warn' "$logs/plant-warn.runner"; then
+		record PASS "harness: a planted WARN_ON fails the VM run"
+	else
+		record FAIL "harness: a planted WARN_ON fails the VM run" "runner exit $rc"
+	fi
+}
+
+case $phase in
+host) host_tests ;;
+vm) vm_tests ;;
+all) host_tests; vm_tests ;;
+esac
+summary
