@@ -5,10 +5,22 @@
 
 use kernel::prelude::*;
 
-// Shared with host tests: `pub` there is for cargo, not an export here.
+// Shared with host tests (rust/klp-core): `pub` there is for cargo, not an
+// export here.
+#[allow(unreachable_pub)]
+#[path = "../klp-core/src/attr.rs"]
+mod attr;
 #[allow(unreachable_pub)]
 #[path = "../klp-core/src/prereq.rs"]
 mod prereq;
+#[allow(unreachable_pub)]
+#[path = "../klp-core/src/sympos.rs"]
+mod sympos;
+#[allow(unreachable_pub)]
+#[path = "../klp-core/src/validate.rs"]
+mod validate;
+
+mod patch;
 mod shim;
 mod sysfs;
 
@@ -31,7 +43,26 @@ impl kernel::Module for Livepatch {
             pr_err!("{}\n", refusal.message());
             return Err(Error::from_errno(-refusal.errno()));
         }
+        // SAFETY: resolves kernel functions; the lookup is initialised.
+        kernel::error::to_result(unsafe { shim::lprs_symbols_init() })?;
+        // SAFETY: module init runs once, before anything takes the lock.
+        unsafe { patch::KLP.init() };
         let root = sysfs::Root::create()?;
+        patch::KLP.lock().set_root(root.kobj());
+        // SAFETY: the notifier's callbacks only take KLP, initialised above.
+        kernel::error::to_result(unsafe { shim::lprs_module_notifier_register() })?;
         Ok(Livepatch { _root: root })
+    }
+}
+
+impl Drop for Livepatch {
+    fn drop(&mut self) {
+        // Patch modules hold references on us while their patches exist,
+        // so no patch is left here; only the free work may still run.
+        // SAFETY: registered in init.
+        unsafe {
+            shim::lprs_module_notifier_unregister();
+            shim::lprs_flush_free();
+        }
     }
 }

@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `/sys/kernel/livepatch`, the directory the patches appear under.
+//! `/sys/kernel/livepatch`: the root directory, and the attributes of the
+//! patch and object directories (created in patch.rs, kobjects in
+//! c-shim/sysfs.c).
 
+use super::attr;
+use super::patch::{self, Object, Patch, KLP};
+use super::shim;
+use core::sync::atomic::Ordering::Relaxed;
 use kernel::{bindings, prelude::*};
 
 /// The `/sys/kernel/livepatch` kobject; removed when dropped.
@@ -27,6 +33,10 @@ impl Root {
         }
         Ok(Root(kobj))
     }
+
+    pub(crate) fn kobj(&self) -> *mut bindings::kobject {
+        self.0
+    }
 }
 
 impl Drop for Root {
@@ -34,5 +44,69 @@ impl Drop for Root {
         // SAFETY: `self.0` came from kobject_create_and_add and this is the
         // only reference we hold.
         unsafe { bindings::kobject_put(self.0) };
+    }
+}
+
+/// Format `v` and a newline into the sysfs page `buf`.
+fn emit(buf: *mut c_char, v: usize) -> isize {
+    let mut digits = [0u8; 24];
+    let mut n = v;
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let len = digits.len() - i;
+    // SAFETY: sysfs pages are PAGE_SIZE bytes; we write at most 25.
+    unsafe {
+        core::ptr::copy_nonoverlapping(digits[i..].as_ptr(), buf.cast::<u8>(), len);
+        *buf.add(len) = b'\n' as c_char;
+    }
+    (len + 1) as isize
+}
+
+#[no_mangle]
+extern "C" fn lprs_rs_attr_show(rs: *const c_void, attr: c_int, buf: *mut c_char) -> isize {
+    if attr == shim::ATTR_PATCHED {
+        // SAFETY: object directories carry their `Object`, which outlives them.
+        let obj = unsafe { &*rs.cast::<Object>() };
+        return emit(buf, obj.patched.load(Relaxed) as usize);
+    }
+    // SAFETY: patch directories carry their `Patch`, which outlives them.
+    let patch = unsafe { &*rs.cast::<Patch>() };
+    let v = match attr {
+        shim::ATTR_ENABLED => patch.enabled.load(Relaxed) as usize,
+        shim::ATTR_TRANSITION => 0,
+        shim::ATTR_REPLACE => patch.replace as usize,
+        shim::ATTR_STACK_ORDER => KLP.lock().stack_order(patch).unwrap_or(0),
+        _ => return EINVAL.to_errno() as isize,
+    };
+    emit(buf, v)
+}
+
+#[no_mangle]
+extern "C" fn lprs_rs_attr_store(rs: *const c_void, attr: c_int, buf: *const c_char, count: usize) -> isize {
+    // SAFETY: sysfs hands us `count` readable bytes.
+    let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
+    let value = match attr::parse_bool(input) {
+        Ok(v) => v,
+        Err(e) => return -(e as isize),
+    };
+    let patch = rs.cast::<Patch>();
+    let ret = match attr {
+        shim::ATTR_ENABLED => patch::write_enabled(patch, value),
+        shim::ATTR_FORCE => {
+            let view = attr::PatchView { enabled: true, in_transition: false, any_transition: false };
+            attr::force_write(value, view).map(|_| ()).map_err(|e| Error::from_errno(-e))
+        }
+        _ => Err(EINVAL),
+    };
+    match ret {
+        Ok(()) => count as isize,
+        Err(e) => e.to_errno() as isize,
     }
 }

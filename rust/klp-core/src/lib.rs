@@ -9,3 +9,6 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod prereq;
+pub mod attr;
+pub mod sympos;
+pub mod validate;

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What a write to a patch's sysfs attribute means, before anything is done.
+
+/// `EINVAL`, as the kernel numbers it.
+pub const EINVAL: i32 = 22;
+/// `EBUSY`, as the kernel numbers it.
+pub const EBUSY: i32 = 16;
+
+/// Parse a boolean the way the kernel's `kstrtobool` does: `1 y Y t T on`
+/// are true, `0 n N f F off` are false; only the first (two) characters
+/// count, so "yes\n" and "1\n" work.
+pub fn parse_bool(s: &[u8]) -> Result<bool, i32> {
+    match s {
+        [b'1' | b'y' | b'Y' | b't' | b'T', ..] => Ok(true),
+        [b'0' | b'n' | b'N' | b'f' | b'F', ..] => Ok(false),
+        [b'o' | b'O', b'n' | b'N', ..] => Ok(true),
+        [b'o' | b'O', b'f' | b'F', ..] => Ok(false),
+        _ => Err(EINVAL),
+    }
+}
+
+/// The state of one patch as an `enabled` write sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct PatchView {
+    /// `enabled` reads 1.
+    pub enabled: bool,
+    /// This patch is the one in transition.
+    pub in_transition: bool,
+    /// Some patch (maybe this one) is in transition.
+    pub any_transition: bool,
+}
+
+/// What writing to `enabled` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnabledWrite {
+    /// Turn this patch's transition around.
+    Reverse,
+    /// Start disabling this patch.
+    Disable,
+}
+
+/// Upstream semantics: writing the current value is `EINVAL`; during this
+/// patch's own transition either value reverses it (the value differs from
+/// `enabled`, which flipped when the transition started); otherwise 0
+/// disables (`EBUSY` while another patch is in transition) and 1 is
+/// `EINVAL` (a disabled patch cannot be enabled again).
+pub fn enabled_write(value: bool, p: PatchView) -> Result<EnabledWrite, i32> {
+    if value == p.enabled {
+        Err(EINVAL)
+    } else if p.in_transition {
+        Ok(EnabledWrite::Reverse)
+    } else if value {
+        Err(EINVAL)
+    } else if p.any_transition {
+        Err(EBUSY)
+    } else {
+        Ok(EnabledWrite::Disable)
+    }
+}
+
+/// Writing to `force`: 0 does nothing, 1 forces this patch's transition and
+/// is `EINVAL` when the patch is not in transition. `Ok(true)` means force.
+pub fn force_write(value: bool, p: PatchView) -> Result<bool, i32> {
+    match (value, p.in_transition) {
+        (false, _) => Ok(false),
+        (true, true) => Ok(true),
+        (true, false) => Err(EINVAL),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kstrtobool_forms() {
+        for t in [&b"1"[..], b"1\n", b"y", b"Yes", b"t", b"on", b"ON\n"] {
+            assert_eq!(parse_bool(t), Ok(true), "{t:?}");
+        }
+        for f in [&b"0"[..], b"0\n", b"n", b"No", b"f", b"off", b"OFF\n"] {
+            assert_eq!(parse_bool(f), Ok(false), "{f:?}");
+        }
+        for bad in [&b""[..], b"\n", b"2", b"-1", b"o", b"ox", b" 1", b"enable"] {
+            assert_eq!(parse_bool(bad), Err(EINVAL), "{bad:?}");
+        }
+    }
+
+    const IDLE_ON: PatchView = PatchView { enabled: true, in_transition: false, any_transition: false };
+
+    #[test]
+    fn enabled_semantics() {
+        assert_eq!(enabled_write(false, IDLE_ON), Ok(EnabledWrite::Disable));
+        assert_eq!(enabled_write(true, IDLE_ON), Err(EINVAL));
+        let other_busy = PatchView { any_transition: true, ..IDLE_ON };
+        assert_eq!(enabled_write(false, other_busy), Err(EBUSY));
+        let off = PatchView { enabled: false, ..IDLE_ON };
+        assert_eq!(enabled_write(false, off), Err(EINVAL));
+        assert_eq!(enabled_write(true, off), Err(EINVAL));
+    }
+
+    #[test]
+    fn either_value_that_differs_reverses_a_running_transition() {
+        for enabled in [false, true] {
+            let p = PatchView { enabled, in_transition: true, any_transition: true };
+            assert_eq!(enabled_write(!enabled, p), Ok(EnabledWrite::Reverse));
+            assert_eq!(enabled_write(enabled, p), Err(EINVAL));
+        }
+    }
+
+    #[test]
+    fn force_semantics() {
+        assert_eq!(force_write(false, IDLE_ON), Ok(false));
+        assert_eq!(force_write(true, IDLE_ON), Err(EINVAL));
+        let t = PatchView { in_transition: true, any_transition: true, ..IDLE_ON };
+        assert_eq!(force_write(true, t), Ok(true));
+    }
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Checks on a patch description before anything is resolved or patched.
+
+/// One `klp_func` as the author described it.
+#[derive(Clone, Copy, Debug)]
+pub struct FuncDesc<'a> {
+    /// `old_name`, `None` when NULL.
+    pub old_name: Option<&'a [u8]>,
+    /// `new_func` is non-NULL.
+    pub has_new_func: bool,
+    /// `old_sympos`.
+    pub sympos: u64,
+}
+
+/// What is wrong with a description; indexes point into the slices given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Invalid {
+    /// An object lists no functions.
+    NoFuncs,
+    /// A function has a NULL or empty `old_name`.
+    NoName(usize),
+    /// A function has a NULL `new_func`.
+    NoNewFunc(usize),
+    /// Functions `.0` and `.1` name the same symbol (same name and position).
+    DuplicateFunc(usize, usize),
+    /// Objects `.0` and `.1` have the same name.
+    DuplicateObject(usize, usize),
+}
+
+fn same_symbol(a: &FuncDesc<'_>, b: &FuncDesc<'_>) -> bool {
+    a.old_name == b.old_name && super::sympos::shown(a.sympos) == super::sympos::shown(b.sympos)
+}
+
+/// Check the functions of one object.
+pub fn object(funcs: &[FuncDesc<'_>]) -> Result<(), Invalid> {
+    if funcs.is_empty() {
+        return Err(Invalid::NoFuncs);
+    }
+    for (i, f) in funcs.iter().enumerate() {
+        match f.old_name {
+            None | Some([]) => return Err(Invalid::NoName(i)),
+            Some(_) => {}
+        }
+        if !f.has_new_func {
+            return Err(Invalid::NoNewFunc(i));
+        }
+        if let Some(j) = funcs[..i].iter().position(|g| same_symbol(g, f)) {
+            return Err(Invalid::DuplicateFunc(j, i));
+        }
+    }
+    Ok(())
+}
+
+/// Check that no two objects have the same name (`None` is vmlinux).
+pub fn object_names(names: &[Option<&[u8]>]) -> Result<(), Invalid> {
+    for (i, n) in names.iter().enumerate() {
+        if let Some(j) = names[..i].iter().position(|m| m == n) {
+            return Err(Invalid::DuplicateObject(j, i));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(name: &'static str, sympos: u64) -> FuncDesc<'static> {
+        FuncDesc { old_name: Some(name.as_bytes()), has_new_func: true, sympos }
+    }
+
+    #[test]
+    fn a_good_object_passes() {
+        assert_eq!(object(&[f("a", 0), f("b", 0), f("a", 2)]), Ok(()));
+    }
+
+    #[test]
+    fn each_defect_is_found_with_its_index() {
+        assert_eq!(object(&[]), Err(Invalid::NoFuncs));
+        let none = FuncDesc { old_name: None, ..f("x", 0) };
+        assert_eq!(object(&[f("a", 0), none]), Err(Invalid::NoName(1)));
+        assert_eq!(object(&[f("", 0)]), Err(Invalid::NoName(0)));
+        let nonew = FuncDesc { has_new_func: false, ..f("x", 0) };
+        assert_eq!(object(&[nonew]), Err(Invalid::NoNewFunc(0)));
+        assert_eq!(object(&[f("a", 0), f("b", 0), f("a", 0)]), Err(Invalid::DuplicateFunc(0, 2)));
+    }
+
+    #[test]
+    fn sympos_0_and_1_are_the_same_symbol() {
+        assert_eq!(object(&[f("a", 1), f("a", 0)]), Err(Invalid::DuplicateFunc(0, 1)));
+    }
+
+    #[test]
+    fn duplicate_objects() {
+        let m = Some(&b"mod"[..]);
+        assert_eq!(object_names(&[None, m]), Ok(()));
+        assert_eq!(object_names(&[None, m, None]), Err(Invalid::DuplicateObject(0, 2)));
+    }
+}

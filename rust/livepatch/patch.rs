@@ -1,0 +1,744 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Patches: taking a patch module's description, enabling it, patching
+//! objects as their modules come and go, and disabling it.
+//!
+//! All state changes happen under `KLP`. Transitions complete as soon as
+//! they start for now: the per-task consistency model will hold them open
+//! between `start_transition` and `complete_transition`.
+
+use super::shim::{self, KlpFunc, KlpObject, KlpPatch};
+use super::{sympos, validate};
+use core::ptr::null_mut;
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::Relaxed};
+use kernel::{
+    bindings,
+    prelude::*,
+    str::{CStr, CString},
+    sync::Arc,
+};
+
+/// One function a patch replaces.
+pub(crate) struct Func {
+    old_name: CString,
+    sympos: u64,
+    new_func: usize,
+    /// Address of the old function; 0 while its object is not loaded.
+    old_addr: AtomicUsize,
+    c: *mut KlpFunc,
+    kobj: AtomicPtr<bindings::kobject>,
+}
+
+/// vmlinux or one module, and the functions a patch replaces in it.
+pub(crate) struct Object {
+    /// `None` for vmlinux.
+    name: Option<CString>,
+    funcs: KVec<Func>,
+    /// The loaded module; NULL for vmlinux and for modules not loaded.
+    module: AtomicPtr<bindings::module>,
+    pub(crate) patched: AtomicBool,
+    c: *mut KlpObject,
+    kobj: AtomicPtr<bindings::kobject>,
+}
+
+/// A patch, as enabled by a patch module.
+pub(crate) struct Patch {
+    pub(crate) name: CString,
+    module: *mut bindings::module,
+    pub(crate) replace: bool,
+    objs: KVec<Object>,
+    pub(crate) enabled: AtomicBool,
+    c: *mut KlpPatch,
+    kobj: AtomicPtr<bindings::kobject>,
+}
+
+// SAFETY: the raw pointers are to the patch module's static description
+// (kept alive by our module reference) and to kobjects we own; every
+// mutation happens under `KLP`.
+unsafe impl Send for Patch {}
+// SAFETY: as above; shared access only reads atomics and immutable fields.
+unsafe impl Sync for Patch {}
+
+impl Object {
+    fn display_name(&self) -> &CStr {
+        self.name.as_deref().unwrap_or(c"vmlinux")
+    }
+
+    fn is_vmlinux(&self) -> bool {
+        self.name.is_none()
+    }
+}
+
+/// The ftrace ops of one old function, and its stack of new functions: the
+/// last entry is on top (the most recently enabled patch).
+struct Ops {
+    old_addr: usize,
+    name: CString,
+    raw: *mut shim::LprsOps,
+    stack: KVec<StackEntry>,
+}
+
+#[derive(Clone, Copy)]
+struct StackEntry {
+    patch: *const Patch,
+    new_func: usize,
+}
+
+/// Everything the runtime knows, under one lock (upstream's `klp_mutex`).
+pub(crate) struct Klp {
+    root: *mut bindings::kobject,
+    /// Enabled patches, oldest first: `stack_order` is the index + 1.
+    patches: KVec<Arc<Patch>>,
+    ops: KVec<Ops>,
+    /// Disabled patches whose sysfs directories and module references the
+    /// free work still has to drop.
+    to_free: KVec<Arc<Patch>>,
+}
+
+// SAFETY: the raw pointers are owned by `Klp` and only used under its lock.
+unsafe impl Send for Klp {}
+
+kernel::sync::global_lock! {
+    // SAFETY: `init` is called in module init before any other use.
+    pub(crate) unsafe(uninit) static KLP: Mutex<Klp> = Klp {
+        root: null_mut(),
+        patches: KVec::new(),
+        ops: KVec::new(),
+        to_free: KVec::new(),
+    };
+}
+
+/// Stacks replaced by a publish, and ops taken out of use: freed together
+/// after one synchronisation, so a patch of N functions waits once.
+struct Garbage {
+    stacks: KVec<*mut shim::LprsFuncStack>,
+    ops: KVec<*mut shim::LprsOps>,
+}
+
+impl Garbage {
+    fn new() -> Self {
+        Garbage { stacks: KVec::new(), ops: KVec::new() }
+    }
+}
+
+impl Drop for Garbage {
+    fn drop(&mut self) {
+        if self.stacks.is_empty() && self.ops.is_empty() {
+            return;
+        }
+        // SAFETY: waits until no ftrace handler can still see these.
+        unsafe { shim::lprs_synchronize() };
+        for s in self.stacks.iter() {
+            // SAFETY: unpublished above and no reader is left.
+            unsafe { shim::lprs_func_stack_free(*s) };
+        }
+        for o in self.ops.iter() {
+            // SAFETY: unregistered before being queued here; no reader left.
+            unsafe { shim::lprs_ops_free(*o) };
+        }
+    }
+}
+
+impl Ops {
+    /// Publish the current stack to the ftrace handler.
+    fn publish(&mut self, garbage: &mut Garbage) -> Result {
+        let mut funcs = KVec::with_capacity(self.stack.len(), GFP_KERNEL)?;
+        for e in self.stack.iter().rev() {
+            funcs.push(e.new_func as c_ulong, GFP_KERNEL)?;
+        }
+        garbage.stacks.reserve(1, GFP_KERNEL)?;
+        // SAFETY: `funcs` holds `len` initialised entries; the C side copies them.
+        let new = unsafe { shim::lprs_func_stack_alloc(funcs.as_ptr(), funcs.len() as u32) };
+        if new.is_null() {
+            return Err(ENOMEM);
+        }
+        // SAFETY: `self.raw` is a live ops; publishing is serialised by KLP.
+        let old = unsafe { shim::lprs_ops_publish(self.raw, new) };
+        if !old.is_null() {
+            garbage.stacks.push_within_capacity(old).map_err(|_| ENOMEM)?;
+        }
+        Ok(())
+    }
+}
+
+impl Klp {
+    pub(crate) fn set_root(&mut self, root: *mut bindings::kobject) {
+        self.root = root;
+    }
+
+    pub(crate) fn stack_order(&self, patch: *const Patch) -> Option<usize> {
+        self.patches.iter().position(|p| core::ptr::eq(&**p, patch)).map(|i| i + 1)
+    }
+
+    fn find(&self, patch: *const Patch) -> Option<Arc<Patch>> {
+        self.patches.iter().find(|p| core::ptr::eq(&***p, patch)).cloned()
+    }
+
+    /// Push the patch's functions of `obj` on their stacks.
+    fn patch_object(&mut self, patch: &Patch, obj: &Object, garbage: &mut Garbage) -> Result {
+        for (i, f) in obj.funcs.iter().enumerate() {
+            if let Err(e) = self.patch_func(patch, f, garbage) {
+                // Leave nothing half-applied.
+                for g in obj.funcs.iter().take(i) {
+                    self.unpatch_func(patch, g, garbage);
+                }
+                return Err(e);
+            }
+        }
+        obj.patched.store(true, Relaxed);
+        // SAFETY: `obj.c` points into the patch module's description.
+        unsafe { (*obj.c).patched = true };
+        Ok(())
+    }
+
+    fn patch_func(&mut self, patch: &Patch, f: &Func, garbage: &mut Garbage) -> Result {
+        let old_addr = f.old_addr.load(Relaxed);
+        let entry = StackEntry { patch, new_func: f.new_func };
+        if let Some(ops) = self.ops.iter_mut().find(|o| o.old_addr == old_addr) {
+            ops.stack.push(entry, GFP_KERNEL)?;
+            if let Err(e) = ops.publish(garbage) {
+                ops.stack.pop();
+                return Err(e);
+            }
+            return Ok(());
+        }
+        self.ops.reserve(1, GFP_KERNEL)?;
+        // SAFETY: plain allocation.
+        let raw = unsafe { shim::lprs_ops_alloc(old_addr as c_ulong) };
+        if raw.is_null() {
+            return Err(ENOMEM);
+        }
+        let mut ops = Ops { old_addr, name: CString::try_from(&*f.old_name)?, raw, stack: KVec::new() };
+        let mut ret = ops.stack.push(entry, GFP_KERNEL).map_err(Error::from);
+        if ret.is_ok() {
+            ret = ops.publish(garbage);
+        }
+        if ret.is_ok() {
+            // SAFETY: `raw` is a fresh ops with its stack published.
+            ret = kernel::error::to_result(unsafe {
+                shim::lprs_ops_register(raw, ops.name.as_char_ptr())
+            });
+        }
+        if let Err(e) = ret {
+            // Never registered: no handler can have seen it.
+            // SAFETY: `raw` is ours and unused.
+            unsafe { shim::lprs_ops_free(raw) };
+            return Err(e);
+        }
+        self.ops.push_within_capacity(ops).map_err(|_| ENOMEM)?;
+        Ok(())
+    }
+
+    fn unpatch_func(&mut self, patch: *const Patch, f: &Func, garbage: &mut Garbage) {
+        let old_addr = f.old_addr.load(Relaxed);
+        let Some(i) = self.ops.iter().position(|o| o.old_addr == old_addr) else {
+            return;
+        };
+        let ops = &mut self.ops[i];
+        ops.stack.retain(|e| !(core::ptr::eq(e.patch, patch) && e.new_func == f.new_func));
+        if ops.stack.is_empty() {
+            let Ok(ops) = self.ops.remove(i) else { return };
+            // SAFETY: registered in patch_func; unregistering stops new calls.
+            unsafe { shim::lprs_ops_unregister(ops.raw, ops.name.as_char_ptr()) };
+            if garbage.ops.push(ops.raw, GFP_KERNEL).is_err() {
+                // Cannot defer the free: synchronise now instead.
+                // SAFETY: unregistered above; wait for handlers, then free.
+                unsafe {
+                    shim::lprs_synchronize();
+                    shim::lprs_ops_free(ops.raw);
+                }
+            }
+        } else if ops.publish(garbage).is_err() {
+            // The old stack stays published; it still lists this function,
+            // which is wrong but safe: the patch module stays loaded until
+            // the free work drops our reference.
+            pr_err!("cannot update the function stack of '{}'\n", ops.name.to_str().unwrap_or("?"));
+        }
+    }
+
+    fn unpatch_object(&mut self, patch: &Patch, obj: &Object, garbage: &mut Garbage) {
+        if !obj.patched.load(Relaxed) {
+            return;
+        }
+        for f in obj.funcs.iter() {
+            self.unpatch_func(patch, f, garbage);
+        }
+        obj.patched.store(false, Relaxed);
+        // SAFETY: `obj.c` points into the patch module's description.
+        unsafe { (*obj.c).patched = false };
+    }
+
+    fn unpatch_objects(&mut self, patch: &Patch, garbage: &mut Garbage) {
+        for obj in patch.objs.iter() {
+            self.unpatch_object(patch, obj, garbage);
+        }
+    }
+}
+
+fn module_name<'a>(module: *mut bindings::module) -> &'a CStr {
+    // SAFETY: a module's name is a NUL-terminated array inside it, valid
+    // while the module is, which outlives every caller's use.
+    unsafe { CStr::from_char_ptr(shim::lprs_module_name(module)) }
+}
+
+fn show(s: &CStr) -> &str {
+    s.to_str().unwrap_or("?")
+}
+
+/// Resolve the old functions of `obj` in `module` (NULL: vmlinux).
+fn resolve_object(patch: &Patch, obj: &Object, module: *mut bindings::module) -> Result {
+    let objname = show(obj.display_name());
+    for f in obj.funcs.iter() {
+        let mut addr: c_ulong = 0;
+        let name = show(&f.old_name);
+        // SAFETY: `module` is live (see callers), the name is NUL-terminated.
+        let count = unsafe {
+            shim::lprs_symbol_search(module, f.old_name.as_char_ptr(), f.sympos as c_ulong, &mut addr)
+        };
+        match sympos::select(count as u64, f.sympos) {
+            Ok(_) => {}
+            Err(sympos::SymposError::NotFound) => {
+                pr_err!("symbol '{}' not found in symbol table\n", name);
+                return Err(EINVAL);
+            }
+            Err(sympos::SymposError::Ambiguous { count }) => {
+                pr_err!(
+                    "unresolvable ambiguity for symbol '{}' in object '{}' ({} matches, set old_sympos)\n",
+                    name, objname, count
+                );
+                return Err(EINVAL);
+            }
+            Err(sympos::SymposError::NoSuchPosition { count }) => {
+                pr_err!(
+                    "symbol position {} for symbol '{}' in object '{}' not found ({} matches)\n",
+                    f.sympos, name, objname, count
+                );
+                return Err(EINVAL);
+            }
+        }
+        // SAFETY: only reads our own module's bounds.
+        if unsafe { shim::lprs_addr_is_runtime(addr) } {
+            pr_err!(
+                "patch '{}': refusing to patch '{}': it is part of the livepatch runtime\n",
+                show(&patch.name), name
+            );
+            return Err(EINVAL);
+        }
+        // SAFETY: a kallsyms lookup by address.
+        let old_size = unsafe { shim::lprs_symbol_size(addr) };
+        // SAFETY: as above.
+        let new_size = unsafe { shim::lprs_symbol_size(f.new_func as c_ulong) };
+        if old_size == 0 {
+            pr_err!("kallsyms size lookup failed for '{}'\n", name);
+            return Err(EINVAL);
+        }
+        f.old_addr.store(addr as usize, Relaxed);
+        // SAFETY: `f.c` points into the patch module's description.
+        unsafe {
+            (*f.c).old_func = addr as *mut c_void;
+            (*f.c).old_size = old_size;
+            (*f.c).new_size = new_size;
+        }
+    }
+    obj.module.store(module, Relaxed);
+    // SAFETY: as above.
+    unsafe { (*obj.c).module = module };
+    Ok(())
+}
+
+fn clear_object(obj: &Object) {
+    for f in obj.funcs.iter() {
+        f.old_addr.store(0, Relaxed);
+        // SAFETY: `f.c` points into the patch module's description.
+        unsafe { (*f.c).old_func = null_mut() };
+    }
+    obj.module.store(null_mut(), Relaxed);
+    // SAFETY: as above.
+    unsafe { (*obj.c).module = null_mut() };
+}
+
+/// Read the patch module's description into our own structures, checking it.
+fn build_patch(c: *mut KlpPatch, name: &CStr) -> Result<Patch> {
+    let pname = show(name);
+    let mut objs = KVec::new();
+    let mut names: KVec<Option<&[u8]>> = KVec::new();
+    // SAFETY: checked non-NULL by the caller; the description is static
+    // data of the patch module, which we hold a reference on.
+    let mut objp = unsafe { (*c).objs };
+    loop {
+        // SAFETY: the objects array ends with an entry without name and funcs.
+        let o = unsafe { &mut *objp };
+        if o.name.is_null() && o.funcs.is_null() {
+            break;
+        }
+        // SAFETY: NULL or a NUL-terminated string of the patch module.
+        let oname = unsafe { shim::c_str(o.name) };
+        let shown = oname.map(show).unwrap_or("vmlinux");
+        if oname.is_some_and(|n| n.to_bytes() == b"vmlinux") {
+            pr_err!("patch '{}': object name 'vmlinux' is reserved, use NULL for vmlinux\n", pname);
+            return Err(EINVAL);
+        }
+        if o.funcs.is_null() {
+            pr_err!("patch '{}': object '{}' has no functions\n", pname, shown);
+            return Err(EINVAL);
+        }
+        let mut descs = KVec::new();
+        let mut funcs = KVec::new();
+        let mut fp = o.funcs;
+        loop {
+            // SAFETY: the funcs array ends with an all-zero entry.
+            let f = unsafe { &mut *fp };
+            if f.old_name.is_null() && f.new_func.is_null() && f.old_sympos == 0 {
+                break;
+            }
+            // SAFETY: NULL or a NUL-terminated string of the patch module.
+            let fname = unsafe { shim::c_str(f.old_name) };
+            descs.push(
+                validate::FuncDesc {
+                    old_name: fname.map(|n| n.to_bytes()),
+                    has_new_func: !f.new_func.is_null(),
+                    sympos: f.old_sympos as u64,
+                },
+                GFP_KERNEL,
+            )?;
+            if let Some(n) = fname {
+                funcs.push(
+                    Func {
+                        old_name: CString::try_from(n)?,
+                        sympos: f.old_sympos as u64,
+                        new_func: f.new_func as usize,
+                        old_addr: AtomicUsize::new(0),
+                        c: f,
+                        kobj: AtomicPtr::new(null_mut()),
+                    },
+                    GFP_KERNEL,
+                )?;
+            }
+            // SAFETY: still inside the array (the terminator was not reached).
+            fp = unsafe { fp.add(1) };
+        }
+        if let Err(e) = validate::object(&descs) {
+            let what = |i: usize| descs[i].old_name.and_then(|n| core::str::from_utf8(n).ok()).unwrap_or("?");
+            match e {
+                validate::Invalid::NoFuncs => pr_err!("patch '{}': object '{}' has no functions\n", pname, shown),
+                validate::Invalid::NoName(i) => {
+                    pr_err!("patch '{}': function {} of object '{}' has no old_name\n", pname, i, shown)
+                }
+                validate::Invalid::NoNewFunc(i) => pr_err!(
+                    "patch '{}': function '{}' of object '{}' has no new_func\n",
+                    pname, what(i), shown
+                ),
+                validate::Invalid::DuplicateFunc(_, i) => pr_err!(
+                    "patch '{}': function '{}' appears twice in object '{}'\n",
+                    pname, what(i), shown
+                ),
+                validate::Invalid::DuplicateObject(..) => {}
+            }
+            return Err(EINVAL);
+        }
+        names.push(oname.map(|n| n.to_bytes()), GFP_KERNEL)?;
+        objs.push(
+            Object {
+                name: oname.map(CString::try_from).transpose()?,
+                funcs,
+                module: AtomicPtr::new(null_mut()),
+                patched: AtomicBool::new(false),
+                c: o,
+                kobj: AtomicPtr::new(null_mut()),
+            },
+            GFP_KERNEL,
+        )?;
+        // SAFETY: still inside the array.
+        objp = unsafe { objp.add(1) };
+    }
+    if objs.is_empty() {
+        pr_err!("patch '{}' has no objects\n", pname);
+        return Err(EINVAL);
+    }
+    if let Err(validate::Invalid::DuplicateObject(_, i)) = validate::object_names(&names) {
+        pr_err!("patch '{}': object '{}' appears twice\n", pname, show(objs[i].display_name()));
+        return Err(EINVAL);
+    }
+    Ok(Patch {
+        name: CString::try_from(name)?,
+        // SAFETY: `c` is valid, see above.
+        module: unsafe { (*c).module },
+        // SAFETY: as above.
+        replace: unsafe { (*c).replace },
+        objs,
+        enabled: AtomicBool::new(false),
+        c,
+        kobj: AtomicPtr::new(null_mut()),
+    })
+}
+
+/// Create the sysfs directories of a patch.
+fn add_kobjects(root: *mut bindings::kobject, patch: &Patch) -> Result {
+    let add = |parent, kind, rs: *const c_void, name: &CStr| -> Result<*mut bindings::kobject> {
+        // SAFETY: `parent` is a live kobject; `rs` outlives the directory
+        // (del_kobjects runs before the patch is dropped).
+        let k = unsafe { shim::lprs_kobj_add(parent, kind, rs, name.as_char_ptr()) };
+        kernel::error::from_err_ptr(k)
+    };
+    let pk = add(root, shim::KOBJ_PATCH, (patch as *const Patch).cast(), &patch.name)?;
+    patch.kobj.store(pk, Relaxed);
+    for obj in patch.objs.iter() {
+        let ok = add(pk, shim::KOBJ_OBJECT, (obj as *const Object).cast(), obj.display_name())?;
+        obj.kobj.store(ok, Relaxed);
+        for f in obj.funcs.iter() {
+            let name = CString::try_from_fmt(fmt!("{},{}", show(&f.old_name), sympos::shown(f.sympos)))?;
+            match add(ok, shim::KOBJ_FUNC, core::ptr::null(), &name) {
+                Ok(fk) => f.kobj.store(fk, Relaxed),
+                Err(e) => {
+                    if e == EEXIST {
+                        pr_err!(
+                            "patch '{}': function '{}' appears twice in object '{}'\n",
+                            show(&patch.name), show(&f.old_name), show(obj.display_name())
+                        );
+                        return Err(EINVAL);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Remove the sysfs directories of a patch. Must not run under `KLP`: it
+/// waits for running attribute calls, which may be waiting for `KLP`.
+fn del_kobjects(patch: &Patch) {
+    let del = |k: &AtomicPtr<bindings::kobject>| {
+        let p = k.swap(null_mut(), Relaxed);
+        if !p.is_null() {
+            // SAFETY: created by add_kobjects and not yet deleted.
+            unsafe { shim::lprs_kobj_del(p) };
+        }
+    };
+    for obj in patch.objs.iter() {
+        for f in obj.funcs.iter() {
+            del(&f.kobj);
+        }
+        del(&obj.kobj);
+    }
+    del(&patch.kobj);
+}
+
+/// Drop what `klp_enable_patch` took, outside `KLP`.
+fn release(patch: Arc<Patch>) {
+    del_kobjects(&patch);
+    let module = patch.module;
+    drop(patch);
+    // SAFETY: the reference taken in enable(); the patch is gone from sysfs
+    // and from every list, so nothing of the module is used any more.
+    unsafe { shim::lprs_module_put(module) };
+}
+
+/// `klp_enable_patch()`.
+pub(crate) fn enable(c: *mut KlpPatch) -> Result {
+    if c.is_null() {
+        pr_err!("klp_enable_patch: NULL patch\n");
+        return Err(EINVAL);
+    }
+    // SAFETY: non-NULL; the patch module passes its static description.
+    let (module, objs) = unsafe { ((*c).module, (*c).objs) };
+    if module.is_null() || objs.is_null() {
+        pr_err!("klp_enable_patch: patch without {}\n", if module.is_null() { "mod (set .mod = THIS_MODULE)" } else { "objs" });
+        return Err(EINVAL);
+    }
+    let name = module_name(module);
+    // SAFETY: `module` is the caller's own module, loading or live.
+    if !unsafe { shim::lprs_module_is_patch(module) } {
+        pr_err!("module {} is not marked as a livepatch module (KLP_PATCH_MODULE() missing)\n", show(name));
+        return Err(EINVAL);
+    }
+    let mut klp = KLP.lock();
+    if Iterator::chain(klp.patches.iter(), klp.to_free.iter()).any(|p| p.c == c) {
+        pr_err!("patch '{}' is already enabled\n", show(name));
+        return Err(EINVAL);
+    }
+    // SAFETY: the module is loading or live.
+    if !unsafe { shim::lprs_module_get(module) } {
+        return Err(ENODEV);
+    }
+    let patch = match build_patch(c, name).and_then(|p| Ok(Arc::new(p, GFP_KERNEL)?)) {
+        Ok(p) => p,
+        Err(e) => {
+            drop(klp);
+            // SAFETY: taken above.
+            unsafe { shim::lprs_module_put(module) };
+            return Err(e);
+        }
+    };
+    let ret = enable_locked(&mut klp, &patch);
+    if ret.is_err() {
+        drop(klp);
+        release(patch);
+    }
+    ret
+}
+
+fn enable_locked(klp: &mut Klp, patch: &Arc<Patch>) -> Result {
+    let pname = show(&patch.name);
+    // Resolve what is loaded now; modules loaded later are handled when
+    // they come.
+    for obj in patch.objs.iter() {
+        let module = match &obj.name {
+            None => null_mut(),
+            // SAFETY: KLP serialises us against the module notifier.
+            Some(n) => match unsafe { shim::lprs_find_live_module(n.as_char_ptr()) } {
+                m if m.is_null() => continue,
+                m => m,
+            },
+        };
+        resolve_object(patch, obj, module)?;
+    }
+    add_kobjects(klp.root, patch)?;
+
+    pr_notice!("enabling patch '{}'\n", pname);
+    shim::debug(fmt!("'{}': initializing patching transition", pname));
+    let mut garbage = Garbage::new();
+    for obj in patch.objs.iter() {
+        if !obj.is_vmlinux() && obj.module.load(Relaxed).is_null() {
+            continue;
+        }
+        if let Err(e) = klp.patch_object(patch, obj, &mut garbage) {
+            pr_err!("failed to patch object '{}'\n", show(obj.display_name()));
+            pr_err!("failed to enable patch '{}'\n", pname);
+            shim::debug(fmt!("'{}': canceling patching transition, going to unpatch", pname));
+            klp.unpatch_objects(patch, &mut garbage);
+            drop(garbage);
+            shim::debug(fmt!("'{}': completing unpatching transition", pname));
+            pr_notice!("'{}': unpatching complete\n", pname);
+            return Err(e);
+        }
+    }
+    klp.patches.push(patch.clone(), GFP_KERNEL)?;
+    pr_notice!("'{}': starting patching transition\n", pname);
+    patch.enabled.store(true, Relaxed);
+    // SAFETY: `patch.c` is the module's description, valid while enabled.
+    unsafe { (*patch.c).enabled = true };
+    // SAFETY: the patch module is referenced.
+    unsafe { shim::lprs_taint(patch.module) };
+    drop(garbage);
+    shim::debug(fmt!("'{}': completing patching transition", pname));
+    pr_notice!("'{}': patching complete\n", pname);
+    Ok(())
+}
+
+/// A write to `enabled`.
+pub(crate) fn write_enabled(patch: *const Patch, value: bool) -> Result {
+    let mut klp = KLP.lock();
+    let Some(p) = klp.find(patch) else {
+        return Err(EINVAL);
+    };
+    let view = super::attr::PatchView {
+        enabled: p.enabled.load(Relaxed),
+        in_transition: false,
+        any_transition: false,
+    };
+    match super::attr::enabled_write(value, view) {
+        Err(e) => Err(Error::from_errno(-e)),
+        Ok(super::attr::EnabledWrite::Reverse) => Err(EINVAL),
+        Ok(super::attr::EnabledWrite::Disable) => {
+            disable_locked(&mut klp, &p);
+            Ok(())
+        }
+    }
+}
+
+fn disable_locked(klp: &mut Klp, patch: &Arc<Patch>) {
+    let pname = show(&patch.name);
+    shim::debug(fmt!("'{}': initializing unpatching transition", pname));
+    pr_notice!("'{}': starting unpatching transition\n", pname);
+    patch.enabled.store(false, Relaxed);
+    // SAFETY: `patch.c` is the module's description, valid until released.
+    unsafe { (*patch.c).enabled = false };
+    shim::debug(fmt!("'{}': completing unpatching transition", pname));
+    let mut garbage = Garbage::new();
+    klp.unpatch_objects(patch, &mut garbage);
+    drop(garbage);
+    pr_notice!("'{}': unpatching complete\n", pname);
+    klp.patches.retain(|p| !Arc::ptr_eq(p, patch));
+    // The push can only fail for memory; then the patch stays referenced
+    // (its module cannot be removed), which is safe.
+    if klp.to_free.push(patch.clone(), GFP_KERNEL).is_ok() {
+        // SAFETY: schedules the free work, which takes KLP itself.
+        unsafe { shim::lprs_schedule_free() };
+    }
+}
+
+#[no_mangle]
+extern "C" fn lprs_rs_free_work() {
+    let patches = core::mem::take(&mut KLP.lock().to_free);
+    for p in patches.into_iter() {
+        release(p);
+    }
+}
+
+#[no_mangle]
+extern "C" fn lprs_rs_module_coming(module: *mut bindings::module) -> c_int {
+    let mname = module_name(module);
+    let mut klp = KLP.lock();
+    let klp = &mut *klp;
+    let mut garbage = Garbage::new();
+    let mut failed = None;
+    'patches: for i in 0..klp.patches.len() {
+        let patch = klp.patches[i].clone();
+        for obj in patch.objs.iter() {
+            if obj.name.as_deref().map(|n| n.to_bytes()) != Some(mname.to_bytes()) {
+                continue;
+            }
+            let ret = resolve_object(&patch, obj, module).and_then(|()| {
+                pr_notice!("applying patch '{}' to loading module '{}'\n", show(&patch.name), show(mname));
+                klp.patch_object(&patch, obj, &mut garbage)
+            });
+            if let Err(e) = ret {
+                pr_warn!(
+                    "patch '{}' failed for module '{}', refusing to load module '{}'\n",
+                    show(&patch.name), show(mname), show(mname)
+                );
+                failed = Some(e);
+                break 'patches;
+            }
+        }
+    }
+    if let Some(e) = failed {
+        for i in 0..klp.patches.len() {
+            let patch = klp.patches[i].clone();
+            for obj in patch.objs.iter().filter(|o| o.module.load(Relaxed) == module) {
+                klp.unpatch_object(&patch, obj, &mut garbage);
+                clear_object(obj);
+            }
+        }
+        return e.to_errno();
+    }
+    0
+}
+
+#[no_mangle]
+extern "C" fn lprs_rs_module_going(module: *mut bindings::module) {
+    let mname = module_name(module);
+    let mut klp = KLP.lock();
+    let klp = &mut *klp;
+    let mut garbage = Garbage::new();
+    for i in 0..klp.patches.len() {
+        let patch = klp.patches[i].clone();
+        for obj in patch.objs.iter().filter(|o| o.module.load(Relaxed) == module) {
+            if obj.patched.load(Relaxed) {
+                pr_notice!("reverting patch '{}' on unloading module '{}'\n", show(&patch.name), show(mname));
+                klp.unpatch_object(&patch, obj, &mut garbage);
+            }
+            clear_object(obj);
+        }
+    }
+}
+
+/// `klp_enable_patch`, exported to patch modules (c-shim/exports.c).
+#[no_mangle]
+extern "C" fn klp_enable_patch(patch: *mut KlpPatch) -> c_int {
+    match enable(patch) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
