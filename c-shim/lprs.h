@@ -25,6 +25,7 @@ unsigned long lprs_symbol_search(struct module *mod, const char *name,
 unsigned long lprs_symbol_size(unsigned long addr);
 struct module *lprs_find_live_module(const char *name);
 bool lprs_addr_is_runtime(unsigned long addr);
+bool lprs_addr_is_traceable(unsigned long addr);
 bool lprs_module_is_patch(struct module *mod);
 
 /* ftrace.c */

@@ -38,14 +38,16 @@ static int (*lprs_kallsyms_lookup_size_offset)(unsigned long addr,
 					       unsigned long *symbolsize,
 					       unsigned long *offset);
 static struct module *(*lprs_find_module_fn)(const char *name);
+static unsigned long (*lprs_ftrace_location)(unsigned long ip);
 
 int lprs_symbols_init(void)
 {
 	lprs_kallsyms_on_each_match_symbol = (void *)lprs_ksym_func("kallsyms_on_each_match_symbol");
 	lprs_kallsyms_lookup_size_offset = (void *)lprs_ksym_func("kallsyms_lookup_size_offset");
 	lprs_find_module_fn = (void *)lprs_ksym_func("find_module");
+	lprs_ftrace_location = (void *)lprs_ksym_func("ftrace_location");
 	if (!lprs_kallsyms_on_each_match_symbol || !lprs_kallsyms_lookup_size_offset ||
-	    !lprs_find_module_fn) {
+	    !lprs_find_module_fn || !lprs_ftrace_location) {
 		pr_err("cannot resolve the kernel's symbol lookup functions\n");
 		return -ENOENT;
 	}
@@ -108,6 +110,12 @@ struct module *lprs_find_live_module(const char *name)
 		mod = NULL;
 	rcu_read_unlock();
 	return mod;
+}
+
+/* Whether ftrace can hook the function at @addr (not notrace/noinstr). */
+bool lprs_addr_is_traceable(unsigned long addr)
+{
+	return lprs_ftrace_location(addr);
 }
 
 /* Whether @addr lies in livepatch.ko itself. */

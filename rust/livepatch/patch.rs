@@ -324,6 +324,14 @@ fn resolve_object(patch: &Patch, obj: &Object, module: *mut bindings::module) ->
             );
             return Err(EINVAL);
         }
+        // SAFETY: an ftrace table lookup by address.
+        if !unsafe { shim::lprs_addr_is_traceable(addr) } {
+            pr_err!(
+                "patch '{}': refusing to patch '{}' in object '{}': it cannot be traced (notrace, noinstr or not compiled for ftrace)\n",
+                show(&patch.name), name, objname
+            );
+            return Err(EINVAL);
+        }
         // SAFETY: a kallsyms lookup by address.
         let old_size = unsafe { shim::lprs_symbol_size(addr) };
         // SAFETY: as above.

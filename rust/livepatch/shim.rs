@@ -113,6 +113,7 @@ extern "C" {
     pub(crate) fn lprs_symbol_size(addr: c_ulong) -> c_ulong;
     pub(crate) fn lprs_find_live_module(name: *const c_char) -> *mut bindings::module;
     pub(crate) fn lprs_addr_is_runtime(addr: c_ulong) -> bool;
+    pub(crate) fn lprs_addr_is_traceable(addr: c_ulong) -> bool;
     pub(crate) fn lprs_module_is_patch(module: *mut bindings::module) -> bool;
 
     pub(crate) fn lprs_ops_alloc(old_addr: c_ulong) -> *mut LprsOps;

@@ -10,7 +10,7 @@ _case= _case_failed=
 start_case() {
 	_finish_case
 	_case=$1 _case_failed=
-	dmesg -C
+	dmesg -c > /dev/null
 }
 
 _finish_case() {
