@@ -117,7 +117,10 @@ struct Garbage {
 
 impl Garbage {
     fn new() -> Self {
-        Garbage { stacks: KVec::new(), ops: KVec::new() }
+        Garbage {
+            stacks: KVec::new(),
+            ops: KVec::new(),
+        }
     }
 }
 
@@ -155,7 +158,10 @@ impl Ops {
         // SAFETY: `self.raw` is a live ops; publishing is serialised by KLP.
         let old = unsafe { shim::lprs_ops_publish(self.raw, new) };
         if !old.is_null() {
-            garbage.stacks.push_within_capacity(old).map_err(|_| ENOMEM)?;
+            garbage
+                .stacks
+                .push_within_capacity(old)
+                .map_err(|_| ENOMEM)?;
         }
         Ok(())
     }
@@ -167,11 +173,17 @@ impl Klp {
     }
 
     pub(crate) fn stack_order(&self, patch: *const Patch) -> Option<usize> {
-        self.patches.iter().position(|p| core::ptr::eq(&**p, patch)).map(|i| i + 1)
+        self.patches
+            .iter()
+            .position(|p| core::ptr::eq(&**p, patch))
+            .map(|i| i + 1)
     }
 
     fn find(&self, patch: *const Patch) -> Option<Arc<Patch>> {
-        self.patches.iter().find(|p| core::ptr::eq(&***p, patch)).cloned()
+        self.patches
+            .iter()
+            .find(|p| core::ptr::eq(&***p, patch))
+            .cloned()
     }
 
     /// Push the patch's functions of `obj` on their stacks.
@@ -193,7 +205,10 @@ impl Klp {
 
     fn patch_func(&mut self, patch: &Patch, f: &Func, garbage: &mut Garbage) -> Result {
         let old_addr = f.old_addr.load(Relaxed);
-        let entry = StackEntry { patch, new_func: f.new_func };
+        let entry = StackEntry {
+            patch,
+            new_func: f.new_func,
+        };
         if let Some(ops) = self.ops.iter_mut().find(|o| o.old_addr == old_addr) {
             ops.stack.push(entry, GFP_KERNEL)?;
             if let Err(e) = ops.publish(garbage) {
@@ -208,7 +223,12 @@ impl Klp {
         if raw.is_null() {
             return Err(ENOMEM);
         }
-        let mut ops = Ops { old_addr, name: CString::try_from(&*f.old_name)?, raw, stack: KVec::new() };
+        let mut ops = Ops {
+            old_addr,
+            name: CString::try_from(&*f.old_name)?,
+            raw,
+            stack: KVec::new(),
+        };
         let mut ret = ops.stack.push(entry, GFP_KERNEL).map_err(Error::from);
         if ret.is_ok() {
             ret = ops.publish(garbage);
@@ -235,7 +255,8 @@ impl Klp {
             return;
         };
         let ops = &mut self.ops[i];
-        ops.stack.retain(|e| !(core::ptr::eq(e.patch, patch) && e.new_func == f.new_func));
+        ops.stack
+            .retain(|e| !(core::ptr::eq(e.patch, patch) && e.new_func == f.new_func));
         if ops.stack.is_empty() {
             let Ok(ops) = self.ops.remove(i) else { return };
             // SAFETY: registered in patch_func; unregistering stops new calls.
@@ -252,7 +273,10 @@ impl Klp {
             // The old stack stays published; it still lists this function,
             // which is wrong but safe: the patch module stays loaded until
             // the free work drops our reference.
-            pr_err!("cannot update the function stack of '{}'\n", ops.name.to_str().unwrap_or("?"));
+            pr_err!(
+                "cannot update the function stack of '{}'\n",
+                ops.name.to_str().unwrap_or("?")
+            );
         }
     }
 
@@ -293,7 +317,12 @@ fn resolve_object(patch: &Patch, obj: &Object, module: *mut bindings::module) ->
         let name = show(&f.old_name);
         // SAFETY: `module` is live (see callers), the name is NUL-terminated.
         let count = unsafe {
-            shim::lprs_symbol_search(module, f.old_name.as_char_ptr(), f.sympos as c_ulong, &mut addr)
+            shim::lprs_symbol_search(
+                module,
+                f.old_name.as_char_ptr(),
+                f.sympos as c_ulong,
+                &mut addr,
+            )
         };
         match sympos::select(count as u64, f.sympos) {
             Ok(_) => {}
@@ -311,7 +340,10 @@ fn resolve_object(patch: &Patch, obj: &Object, module: *mut bindings::module) ->
             Err(sympos::SymposError::NoSuchPosition { count }) => {
                 pr_err!(
                     "symbol position {} for symbol '{}' in object '{}' not found ({} matches)\n",
-                    f.sympos, name, objname, count
+                    f.sympos,
+                    name,
+                    objname,
+                    count
                 );
                 return Err(EINVAL);
             }
@@ -320,7 +352,8 @@ fn resolve_object(patch: &Patch, obj: &Object, module: *mut bindings::module) ->
         if unsafe { shim::lprs_addr_is_runtime(addr) } {
             pr_err!(
                 "patch '{}': refusing to patch '{}': it is part of the livepatch runtime\n",
-                show(&patch.name), name
+                show(&patch.name),
+                name
             );
             return Err(EINVAL);
         }
@@ -383,7 +416,10 @@ fn build_patch(c: *mut KlpPatch, name: &CStr) -> Result<Patch> {
         let oname = unsafe { shim::c_str(o.name) };
         let shown = oname.map(show).unwrap_or("vmlinux");
         if oname.is_some_and(|n| n.to_bytes() == b"vmlinux") {
-            pr_err!("patch '{}': object name 'vmlinux' is reserved, use NULL for vmlinux\n", pname);
+            pr_err!(
+                "patch '{}': object name 'vmlinux' is reserved, use NULL for vmlinux\n",
+                pname
+            );
             return Err(EINVAL);
         }
         if o.funcs.is_null() {
@@ -426,19 +462,35 @@ fn build_patch(c: *mut KlpPatch, name: &CStr) -> Result<Patch> {
             fp = unsafe { fp.add(1) };
         }
         if let Err(e) = validate::object(&descs) {
-            let what = |i: usize| descs[i].old_name.and_then(|n| core::str::from_utf8(n).ok()).unwrap_or("?");
+            let what = |i: usize| {
+                descs[i]
+                    .old_name
+                    .and_then(|n| core::str::from_utf8(n).ok())
+                    .unwrap_or("?")
+            };
             match e {
-                validate::Invalid::NoFuncs => pr_err!("patch '{}': object '{}' has no functions\n", pname, shown),
+                validate::Invalid::NoFuncs => {
+                    pr_err!("patch '{}': object '{}' has no functions\n", pname, shown)
+                }
                 validate::Invalid::NoName(i) => {
-                    pr_err!("patch '{}': function {} of object '{}' has no old_name\n", pname, i, shown)
+                    pr_err!(
+                        "patch '{}': function {} of object '{}' has no old_name\n",
+                        pname,
+                        i,
+                        shown
+                    )
                 }
                 validate::Invalid::NoNewFunc(i) => pr_err!(
                     "patch '{}': function '{}' of object '{}' has no new_func\n",
-                    pname, what(i), shown
+                    pname,
+                    what(i),
+                    shown
                 ),
                 validate::Invalid::DuplicateFunc(_, i) => pr_err!(
                     "patch '{}': function '{}' appears twice in object '{}'\n",
-                    pname, what(i), shown
+                    pname,
+                    what(i),
+                    shown
                 ),
                 validate::Invalid::DuplicateObject(..) => {}
             }
@@ -464,7 +516,11 @@ fn build_patch(c: *mut KlpPatch, name: &CStr) -> Result<Patch> {
         return Err(EINVAL);
     }
     if let Err(validate::Invalid::DuplicateObject(_, i)) = validate::object_names(&names) {
-        pr_err!("patch '{}': object '{}' appears twice\n", pname, show(objs[i].display_name()));
+        pr_err!(
+            "patch '{}': object '{}' appears twice\n",
+            pname,
+            show(objs[i].display_name())
+        );
         return Err(EINVAL);
     }
     Ok(Patch {
@@ -488,20 +544,33 @@ fn add_kobjects(root: *mut bindings::kobject, patch: &Patch) -> Result {
         let k = unsafe { shim::lprs_kobj_add(parent, kind, rs, name.as_char_ptr()) };
         kernel::error::from_err_ptr(k)
     };
-    let pk = add(root, shim::KOBJ_PATCH, (patch as *const Patch).cast(), &patch.name)?;
+    let pk = add(
+        root,
+        shim::KOBJ_PATCH,
+        (patch as *const Patch).cast(),
+        &patch.name,
+    )?;
     patch.kobj.store(pk, Relaxed);
     for obj in patch.objs.iter() {
-        let ok = add(pk, shim::KOBJ_OBJECT, (obj as *const Object).cast(), obj.display_name())?;
+        let ok = add(
+            pk,
+            shim::KOBJ_OBJECT,
+            (obj as *const Object).cast(),
+            obj.display_name(),
+        )?;
         obj.kobj.store(ok, Relaxed);
         for f in obj.funcs.iter() {
-            let name = CString::try_from_fmt(fmt!("{},{}", show(&f.old_name), sympos::shown(f.sympos)))?;
+            let name =
+                CString::try_from_fmt(fmt!("{},{}", show(&f.old_name), sympos::shown(f.sympos)))?;
             match add(ok, shim::KOBJ_FUNC, core::ptr::null(), &name) {
                 Ok(fk) => f.kobj.store(fk, Relaxed),
                 Err(e) => {
                     if e == EEXIST {
                         pr_err!(
                             "patch '{}': function '{}' appears twice in object '{}'\n",
-                            show(&patch.name), show(&f.old_name), show(obj.display_name())
+                            show(&patch.name),
+                            show(&f.old_name),
+                            show(obj.display_name())
                         );
                         return Err(EINVAL);
                     }
@@ -551,13 +620,23 @@ pub(crate) fn enable(c: *mut KlpPatch) -> Result {
     // SAFETY: non-NULL; the patch module passes its static description.
     let (module, objs) = unsafe { ((*c).module, (*c).objs) };
     if module.is_null() || objs.is_null() {
-        pr_err!("klp_enable_patch: patch without {}\n", if module.is_null() { "mod (set .mod = THIS_MODULE)" } else { "objs" });
+        pr_err!(
+            "klp_enable_patch: patch without {}\n",
+            if module.is_null() {
+                "mod (set .mod = THIS_MODULE)"
+            } else {
+                "objs"
+            }
+        );
         return Err(EINVAL);
     }
     let name = module_name(module);
     // SAFETY: `module` is the caller's own module, loading or live.
     if !unsafe { shim::lprs_module_is_patch(module) } {
-        pr_err!("module {} is not marked as a livepatch module (KLP_PATCH_MODULE() missing)\n", show(name));
+        pr_err!(
+            "module {} is not marked as a livepatch module (KLP_PATCH_MODULE() missing)\n",
+            show(name)
+        );
         return Err(EINVAL);
     }
     let mut klp = KLP.lock();
@@ -613,7 +692,10 @@ fn enable_locked(klp: &mut Klp, patch: &Arc<Patch>) -> Result {
         if let Err(e) = klp.patch_object(patch, obj, &mut garbage) {
             pr_err!("failed to patch object '{}'\n", show(obj.display_name()));
             pr_err!("failed to enable patch '{}'\n", pname);
-            shim::debug(fmt!("'{}': canceling patching transition, going to unpatch", pname));
+            shim::debug(fmt!(
+                "'{}': canceling patching transition, going to unpatch",
+                pname
+            ));
             klp.unpatch_objects(patch, &mut garbage);
             drop(garbage);
             shim::debug(fmt!("'{}': completing unpatching transition", pname));
@@ -698,13 +780,19 @@ extern "C" fn lprs_rs_module_coming(module: *mut bindings::module) -> c_int {
                 continue;
             }
             let ret = resolve_object(&patch, obj, module).and_then(|()| {
-                pr_notice!("applying patch '{}' to loading module '{}'\n", show(&patch.name), show(mname));
+                pr_notice!(
+                    "applying patch '{}' to loading module '{}'\n",
+                    show(&patch.name),
+                    show(mname)
+                );
                 klp.patch_object(&patch, obj, &mut garbage)
             });
             if let Err(e) = ret {
                 pr_warn!(
                     "patch '{}' failed for module '{}', refusing to load module '{}'\n",
-                    show(&patch.name), show(mname), show(mname)
+                    show(&patch.name),
+                    show(mname),
+                    show(mname)
                 );
                 failed = Some(e);
                 break 'patches;
@@ -714,7 +802,11 @@ extern "C" fn lprs_rs_module_coming(module: *mut bindings::module) -> c_int {
     if let Some(e) = failed {
         for i in 0..klp.patches.len() {
             let patch = klp.patches[i].clone();
-            for obj in patch.objs.iter().filter(|o| o.module.load(Relaxed) == module) {
+            for obj in patch
+                .objs
+                .iter()
+                .filter(|o| o.module.load(Relaxed) == module)
+            {
                 klp.unpatch_object(&patch, obj, &mut garbage);
                 clear_object(obj);
             }
@@ -732,9 +824,17 @@ extern "C" fn lprs_rs_module_going(module: *mut bindings::module) {
     let mut garbage = Garbage::new();
     for i in 0..klp.patches.len() {
         let patch = klp.patches[i].clone();
-        for obj in patch.objs.iter().filter(|o| o.module.load(Relaxed) == module) {
+        for obj in patch
+            .objs
+            .iter()
+            .filter(|o| o.module.load(Relaxed) == module)
+        {
             if obj.patched.load(Relaxed) {
-                pr_notice!("reverting patch '{}' on unloading module '{}'\n", show(&patch.name), show(mname));
+                pr_notice!(
+                    "reverting patch '{}' on unloading module '{}'\n",
+                    show(&patch.name),
+                    show(mname)
+                );
                 klp.unpatch_object(&patch, obj, &mut garbage);
             }
             clear_object(obj);

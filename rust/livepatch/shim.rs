@@ -120,8 +120,14 @@ extern "C" {
     pub(crate) fn lprs_ops_register(ops: *mut LprsOps, name: *const c_char) -> c_int;
     pub(crate) fn lprs_ops_unregister(ops: *mut LprsOps, name: *const c_char);
     pub(crate) fn lprs_ops_free(ops: *mut LprsOps);
-    pub(crate) fn lprs_func_stack_alloc(new_funcs: *const c_ulong, nr: c_uint) -> *mut LprsFuncStack;
-    pub(crate) fn lprs_ops_publish(ops: *mut LprsOps, stack: *mut LprsFuncStack) -> *mut LprsFuncStack;
+    pub(crate) fn lprs_func_stack_alloc(
+        new_funcs: *const c_ulong,
+        nr: c_uint,
+    ) -> *mut LprsFuncStack;
+    pub(crate) fn lprs_ops_publish(
+        ops: *mut LprsOps,
+        stack: *mut LprsFuncStack,
+    ) -> *mut LprsFuncStack;
     pub(crate) fn lprs_func_stack_free(stack: *mut LprsFuncStack);
     pub(crate) fn lprs_synchronize();
 

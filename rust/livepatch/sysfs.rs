@@ -89,7 +89,12 @@ extern "C" fn lprs_rs_attr_show(rs: *const c_void, attr: c_int, buf: *mut c_char
 }
 
 #[no_mangle]
-extern "C" fn lprs_rs_attr_store(rs: *const c_void, attr: c_int, buf: *const c_char, count: usize) -> isize {
+extern "C" fn lprs_rs_attr_store(
+    rs: *const c_void,
+    attr: c_int,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
     // SAFETY: sysfs hands us `count` readable bytes.
     let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
     let value = match attr::parse_bool(input) {
@@ -100,8 +105,14 @@ extern "C" fn lprs_rs_attr_store(rs: *const c_void, attr: c_int, buf: *const c_c
     let ret = match attr {
         shim::ATTR_ENABLED => patch::write_enabled(patch, value),
         shim::ATTR_FORCE => {
-            let view = attr::PatchView { enabled: true, in_transition: false, any_transition: false };
-            attr::force_write(value, view).map(|_| ()).map_err(|e| Error::from_errno(-e))
+            let view = attr::PatchView {
+                enabled: true,
+                in_transition: false,
+                any_transition: false,
+            };
+            attr::force_write(value, view)
+                .map(|_| ())
+                .map_err(|e| Error::from_errno(-e))
         }
         _ => Err(EINVAL),
     };

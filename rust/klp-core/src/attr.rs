@@ -86,15 +86,25 @@ mod tests {
         }
     }
 
-    const IDLE_ON: PatchView = PatchView { enabled: true, in_transition: false, any_transition: false };
+    const IDLE_ON: PatchView = PatchView {
+        enabled: true,
+        in_transition: false,
+        any_transition: false,
+    };
 
     #[test]
     fn enabled_semantics() {
         assert_eq!(enabled_write(false, IDLE_ON), Ok(EnabledWrite::Disable));
         assert_eq!(enabled_write(true, IDLE_ON), Err(EINVAL));
-        let other_busy = PatchView { any_transition: true, ..IDLE_ON };
+        let other_busy = PatchView {
+            any_transition: true,
+            ..IDLE_ON
+        };
         assert_eq!(enabled_write(false, other_busy), Err(EBUSY));
-        let off = PatchView { enabled: false, ..IDLE_ON };
+        let off = PatchView {
+            enabled: false,
+            ..IDLE_ON
+        };
         assert_eq!(enabled_write(false, off), Err(EINVAL));
         assert_eq!(enabled_write(true, off), Err(EINVAL));
     }
@@ -102,7 +112,11 @@ mod tests {
     #[test]
     fn either_value_that_differs_reverses_a_running_transition() {
         for enabled in [false, true] {
-            let p = PatchView { enabled, in_transition: true, any_transition: true };
+            let p = PatchView {
+                enabled,
+                in_transition: true,
+                any_transition: true,
+            };
             assert_eq!(enabled_write(!enabled, p), Ok(EnabledWrite::Reverse));
             assert_eq!(enabled_write(enabled, p), Err(EINVAL));
         }
@@ -112,7 +126,11 @@ mod tests {
     fn force_semantics() {
         assert_eq!(force_write(false, IDLE_ON), Ok(false));
         assert_eq!(force_write(true, IDLE_ON), Err(EINVAL));
-        let t = PatchView { in_transition: true, any_transition: true, ..IDLE_ON };
+        let t = PatchView {
+            in_transition: true,
+            any_transition: true,
+            ..IDLE_ON
+        };
         assert_eq!(force_write(true, t), Ok(true));
     }
 }

@@ -8,7 +8,7 @@
 
 #![cfg_attr(not(test), no_std)]
 
-pub mod prereq;
 pub mod attr;
+pub mod prereq;
 pub mod sympos;
 pub mod validate;

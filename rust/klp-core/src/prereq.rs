@@ -87,11 +87,19 @@ mod tests {
 
     #[test]
     fn each_missing_feature_is_named() {
-        let f = KernelFeatures { ftrace_ipmodify: false, ..GOOD };
+        let f = KernelFeatures {
+            ftrace_ipmodify: false,
+            ..GOOD
+        };
         assert_eq!(check(&f), Err(Refusal::NoIpmodify));
-        let f = KernelFeatures { reliable_stacktrace: false, ..GOOD };
+        let f = KernelFeatures {
+            reliable_stacktrace: false,
+            ..GOOD
+        };
         assert_eq!(check(&f), Err(Refusal::NoReliableStacktrace));
-        assert!(Refusal::NoReliableStacktrace.message().contains("reliable stack"));
+        assert!(Refusal::NoReliableStacktrace
+            .message()
+            .contains("reliable stack"));
         assert_eq!(Refusal::NoIpmodify.errno(), ENODEV);
     }
 

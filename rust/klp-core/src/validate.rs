@@ -67,7 +67,11 @@ mod tests {
     use super::*;
 
     fn f(name: &'static str, sympos: u64) -> FuncDesc<'static> {
-        FuncDesc { old_name: Some(name.as_bytes()), has_new_func: true, sympos }
+        FuncDesc {
+            old_name: Some(name.as_bytes()),
+            has_new_func: true,
+            sympos,
+        }
     }
 
     #[test]
@@ -78,23 +82,38 @@ mod tests {
     #[test]
     fn each_defect_is_found_with_its_index() {
         assert_eq!(object(&[]), Err(Invalid::NoFuncs));
-        let none = FuncDesc { old_name: None, ..f("x", 0) };
+        let none = FuncDesc {
+            old_name: None,
+            ..f("x", 0)
+        };
         assert_eq!(object(&[f("a", 0), none]), Err(Invalid::NoName(1)));
         assert_eq!(object(&[f("", 0)]), Err(Invalid::NoName(0)));
-        let nonew = FuncDesc { has_new_func: false, ..f("x", 0) };
+        let nonew = FuncDesc {
+            has_new_func: false,
+            ..f("x", 0)
+        };
         assert_eq!(object(&[nonew]), Err(Invalid::NoNewFunc(0)));
-        assert_eq!(object(&[f("a", 0), f("b", 0), f("a", 0)]), Err(Invalid::DuplicateFunc(0, 2)));
+        assert_eq!(
+            object(&[f("a", 0), f("b", 0), f("a", 0)]),
+            Err(Invalid::DuplicateFunc(0, 2))
+        );
     }
 
     #[test]
     fn sympos_0_and_1_are_the_same_symbol() {
-        assert_eq!(object(&[f("a", 1), f("a", 0)]), Err(Invalid::DuplicateFunc(0, 1)));
+        assert_eq!(
+            object(&[f("a", 1), f("a", 0)]),
+            Err(Invalid::DuplicateFunc(0, 1))
+        );
     }
 
     #[test]
     fn duplicate_objects() {
         let m = Some(&b"mod"[..]);
         assert_eq!(object_names(&[None, m]), Ok(()));
-        assert_eq!(object_names(&[None, m, None]), Err(Invalid::DuplicateObject(0, 2)));
+        assert_eq!(
+            object_names(&[None, m, None]),
+            Err(Invalid::DuplicateObject(0, 2))
+        );
     }
 }
