@@ -11,6 +11,7 @@
 
 #include <linux/ftrace.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 
 #include "lprs.h"
@@ -28,6 +29,7 @@ static void notrace lprs_ftrace_handler(unsigned long ip, unsigned long parent_i
 	struct lprs_ops *ops = container_of(fops, struct lprs_ops, fops);
 	struct lprs_func_stack *stack;
 	unsigned long new_func;
+	unsigned int idx = 0;
 	int bit;
 
 	/* Also disables preemption, which lprs_synchronize() waits out. */
@@ -36,12 +38,29 @@ static void notrace lprs_ftrace_handler(unsigned long ip, unsigned long parent_i
 		return;
 
 	stack = rcu_dereference_sched(ops->stack);
-	/* An empty stack or a no-op entry on top: run the original code. */
-	if (stack && stack->nr) {
-		new_func = READ_ONCE(stack->new_func[0]);
+	if (!stack || !stack->nr)
+		goto out;
+	/*
+	 * The top patch is in transition: a task not yet switched to it runs
+	 * what is below (or the original code). The task's word is its own,
+	 * written by itself or while it was off the CPU.
+	 */
+	if (stack->transition) {
+		unsigned long word = READ_ONCE(*(end_of_stack(current) + 1));
+		bool patched = word == stack->word_patched ? true :
+			       word == stack->word_unpatched ? false :
+			       stack->initial_patched;
+
+		if (!patched)
+			idx = 1;
+	}
+	/* Past the stack, or a no-op entry: run the original code. */
+	if (idx < stack->nr) {
+		new_func = READ_ONCE(stack->new_func[idx]);
 		if (new_func)
 			ftrace_regs_set_instruction_pointer(fregs, new_func);
 	}
+out:
 
 	ftrace_test_recursion_unlock(bit);
 }
@@ -100,7 +119,8 @@ void lprs_ops_free(struct lprs_ops *ops)
 	kfree(ops);
 }
 
-struct lprs_func_stack *lprs_func_stack_alloc(const unsigned long *new_funcs,
+struct lprs_func_stack *lprs_func_stack_alloc(const struct lprs_func_stack *head,
+					      const unsigned long *new_funcs,
 					      unsigned int nr)
 {
 	struct lprs_func_stack *stack;
@@ -108,6 +128,7 @@ struct lprs_func_stack *lprs_func_stack_alloc(const unsigned long *new_funcs,
 	stack = kmalloc(struct_size(stack, new_func, nr), GFP_KERNEL);
 	if (!stack)
 		return NULL;
+	*stack = *head;
 	stack->nr = nr;
 	memcpy(stack->new_func, new_funcs, nr * sizeof(*new_funcs));
 	return stack;

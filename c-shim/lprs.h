@@ -30,6 +30,10 @@ bool lprs_module_is_patch(struct module *mod);
 
 /* ftrace.c */
 struct lprs_func_stack {
+	/* While the top entry's patch is in transition: */
+	bool transition;
+	bool initial_patched;	/* the universe of tasks with other words */
+	unsigned long word_patched, word_unpatched;
 	unsigned int nr;
 	unsigned long new_func[];	/* top first; 0 runs the original */
 };
@@ -38,7 +42,8 @@ struct lprs_ops *lprs_ops_alloc(unsigned long old_addr);
 int lprs_ops_register(struct lprs_ops *ops, const char *name);
 void lprs_ops_unregister(struct lprs_ops *ops, const char *name);
 void lprs_ops_free(struct lprs_ops *ops);
-struct lprs_func_stack *lprs_func_stack_alloc(const unsigned long *new_funcs,
+struct lprs_func_stack *lprs_func_stack_alloc(const struct lprs_func_stack *head,
+					      const unsigned long *new_funcs,
 					      unsigned int nr);
 struct lprs_func_stack *lprs_ops_publish(struct lprs_ops *ops,
 					 struct lprs_func_stack *stack);
@@ -55,6 +60,56 @@ void lprs_taint(struct module *patch_mod);
 void lprs_schedule_free(void);
 void lprs_flush_free(void);
 void lprs_pr_debug(const char *msg);
+void klp_try_switch_task(const char *msg);
+
+/* task.c */
+enum { LPRS_RUNNING = 1, LPRS_UNRELIABLE, LPRS_SLEEPING_IN };
+#define LPRS_MAX_ENTRIES 64
+struct lprs_check {
+	unsigned long word;	/* what a switching task gets */
+	unsigned long other;	/* see lprs_word_pending() */
+	const void *ranges;	/* klp-core transition::Range[] */
+	unsigned int nr_ranges;
+	unsigned long addr;	/* out: the blocking return address */
+	unsigned long entries[LPRS_MAX_ENTRIES];
+};
+struct lprs_task_info {
+	int pid;
+	bool kthread;
+	bool dead;
+	unsigned long word;
+	char comm[16];
+};
+struct task_struct;
+struct callback_head;
+unsigned long *lprs_task_word(struct task_struct *t);
+int lprs_try_switch_task(struct task_struct *t, struct lprs_check *c);
+struct task_struct **lprs_tasks_get(unsigned int *nr);
+void lprs_tasks_put(struct task_struct **tasks, unsigned int nr);
+void lprs_task_info(struct task_struct *t, struct lprs_task_info *info);
+unsigned int lprs_count_pending(const struct lprs_check *c);
+unsigned int lprs_switch_idle_tasks(struct lprs_check *c);
+void lprs_force_all(unsigned long word);
+void lprs_set_switch_word(unsigned long word);
+void lprs_twork_fn(struct callback_head *cb);
+int lprs_queue_twork(struct task_struct *t, unsigned long word, bool signal);
+void lprs_wake_kthread(struct task_struct *t);
+int lprs_task_init(void);
+void lprs_task_exit(void);
+void lprs_schedule_transition_work(unsigned long delay_ms);
+void lprs_cancel_transition_work(void);
+
+/* debugfs.c */
+struct lprs_pending {
+	int pid;
+	char comm[16];
+	int why;
+	unsigned long addr;
+	char patch[64];
+	bool patching;
+};
+void lprs_debugfs_init(void);
+void lprs_debugfs_exit(void);
 
 /* sysfs.c */
 enum { LPRS_KOBJ_PATCH, LPRS_KOBJ_OBJECT, LPRS_KOBJ_FUNC };
@@ -65,6 +120,7 @@ enum {
 	LPRS_ATTR_REPLACE,
 	LPRS_ATTR_STACK_ORDER,
 	LPRS_ATTR_PATCHED,
+	LPRS_ATTR_ESCALATE,
 };
 struct kobject *lprs_kobj_add(struct kobject *parent, int kind, const void *rs,
 			      const char *name);

@@ -53,6 +53,7 @@ LPRS_ATTR(force, 0200, LPRS_ATTR_FORCE);
 LPRS_ATTR(replace, 0444, LPRS_ATTR_REPLACE);
 LPRS_ATTR(stack_order, 0444, LPRS_ATTR_STACK_ORDER);
 LPRS_ATTR(patched, 0444, LPRS_ATTR_PATCHED);
+LPRS_ATTR(escalate, 0644, LPRS_ATTR_ESCALATE);
 
 static struct attribute *lprs_patch_attrs[] = {
 	&lprs_attr_enabled.kattr.attr,
@@ -60,6 +61,7 @@ static struct attribute *lprs_patch_attrs[] = {
 	&lprs_attr_force.kattr.attr,
 	&lprs_attr_replace.kattr.attr,
 	&lprs_attr_stack_order.kattr.attr,
+	&lprs_attr_escalate.kattr.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(lprs_patch);

@@ -2,6 +2,7 @@
 # PID 1 of the test VM. The kernel command line says what to run:
 #   lprs.run=PATH     run PATH (from the payload under /lprs) with bash, print
 #                     "LPRS-EXIT: <status>" on the console, then reboot
+#   lprs.arg=WORD     pass WORD to that script as its argument
 #   lprs.shell=1      give an interactive shell on the console instead
 # Test output goes to /dev/ttyS1 when the runner provides it, so it never
 # interleaves with kernel messages on the console.
@@ -16,10 +17,11 @@ ln -s /proc/self/fd /dev/fd
 mkdir -p /lib/modules/"$(uname -r)"
 hostname lprs-vm
 
-run= shell=
-for arg in $(cat /proc/cmdline); do
-	case $arg in
-	lprs.run=*) run=${arg#lprs.run=} ;;
+run= arg= shell=
+for word in $(cat /proc/cmdline); do
+	case $word in
+	lprs.run=*) run=${word#lprs.run=} ;;
+	lprs.arg=*) arg=${word#lprs.arg=} ;;
 	lprs.shell=1) shell=1 ;;
 	esac
 done
@@ -31,7 +33,7 @@ if [ -n "$shell" ]; then
 elif [ -n "$run" ]; then
 	out=/dev/ttyS1
 	[ -c $out ] && : > $out 2>/dev/null || out=/dev/console
-	bash "$run" > $out 2>&1
+	bash "$run" $arg > $out 2>&1
 	rc=$?
 	echo "LPRS-EXIT: $rc" > /dev/console
 fi

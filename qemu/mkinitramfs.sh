@@ -5,7 +5,8 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 # GNU/Debian binaries the selftests rely on (busybox's lack options they use).
-bins=(/bin/bash /bin/kmod /bin/date /usr/bin/stat /sbin/sysctl /usr/bin/timeout /usr/bin/gawk)
+bins=(/bin/bash /bin/kmod /bin/date /usr/bin/stat /sbin/sysctl /usr/bin/timeout /usr/bin/gawk
+      /usr/bin/getconf /usr/bin/diff)
 init=$LPRS_ROOT/qemu/guest-init.sh
 key=$({ cat "$0" "$init"; for b in /bin/busybox "${bins[@]}"; do sha256sum "$(readlink -f "$b")"; done; } |
 	sha256sum | cut -c1-12)
@@ -37,6 +38,8 @@ for t in insmod rmmod lsmod modinfo modprobe depmod; do
 	ln -s /bin/kmod "$root/sbin/$t"
 done
 ln -sf gawk "$root/usr/bin/awk"; rm -f "$root/bin/awk"
+# functions.sh calls /bin/stat by that path, where busybox's would be.
+ln -sf /usr/bin/stat "$root/bin/stat"
 ln -sf bash "$root/bin/sh"
 cp "$init" "$root/init"
 chmod +x "$root/init"

@@ -11,4 +11,9 @@ mkdir -p "$p/modules"
 cp "$build/module/livepatch.ko" "$p/modules/"
 find "$build/test-modules" -name '*.ko' -exec cp {} "$p/modules/" \; 2>/dev/null || true
 cp -r "$LPRS_ROOT/selftests/guest" "$p/"
+# The kernel's own selftests, when selftests/upstream/prepare.sh made them.
+if [ -f "$build/upstream/cases.tsv" ]; then
+	mkdir -p "$p/upstream"
+	cp -r "$build/upstream/livepatch" "$build/upstream/cases.tsv" "$p/upstream/"
+fi
 echo "$build/payload"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Boot the test kernel under QEMU (TCG, 2 vCPUs) with the payload in /lprs.
 #   qemu/run-vm.sh [--log FILE] [--out FILE] [--timeout SECS] [--allow-splat]
-#                  [--payload DIR] SCRIPT       run SCRIPT (path inside /lprs)
+#                  [--payload DIR] SCRIPT [ARG] run SCRIPT (path inside /lprs),
+#                                               with ARG (one word) as argument
 #   qemu/run-vm.sh --interactive [--payload DIR]
 # Exit status: the script's, or 124 on timeout, 125 when the guest never
 # reported one (crash), 126 when the guest log shows a kernel splat (unless
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
-script=${1:-}
+script=${1:-} script_arg=${2:-}
 [ -n "$interactive" ] || [ -n "$script" ] || { echo "run-vm: no script given" >&2; exit 2; }
 
 kdir=${KDIR:-$("$LPRS_ROOT/qemu/build-kernel.sh" "$KCONFIG")}
@@ -39,7 +40,12 @@ trap 'rm -rf "$work"' EXIT
 cat "$base" "$work/payload.cpio.gz" > "$work/initrd"
 
 cmdline="console=ttyS0 panic=-1 loglevel=7 printk.devkmsg=on"
-qemu=(qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 2G -nographic -no-reboot
+# Single-threaded TCG: with one host thread per vCPU (MTTCG), a vCPU can
+# still execute an int3 that text_poke_bp() has already removed, and the
+# guest dies with "Oops: int3" in whatever function the kernel was patching
+# (seen at boot in sched_clock_cpu). Round-robin vCPUs see code changes at
+# once; the guest still has two CPUs that interleave.
+qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=single -cpu max -smp 2 -m 2G -nographic -no-reboot
       -kernel "$bzimage" -initrd "$work/initrd")
 if [ -n "$interactive" ]; then
 	exec "${qemu[@]}" -serial mon:stdio -append "$cmdline lprs.shell=1"
@@ -50,7 +56,7 @@ outfile=${out:-$work/out.log}
 rc=0
 timeout --foreground -k 5 "$timeout" "${qemu[@]}" -monitor none \
 	-serial "file:$log" -serial "file:$outfile" \
-	-append "$cmdline lprs.run=/lprs/$script" </dev/null >/dev/null 2>&1 || rc=$?
+	-append "$cmdline lprs.run=/lprs/$script${script_arg:+ lprs.arg=$script_arg}" </dev/null >/dev/null 2>&1 || rc=$?
 [ -n "$out" ] || cat "$outfile"
 if [ $rc = 124 ] || [ $rc = 137 ]; then
 	echo "run-vm: timeout after ${timeout}s running $script (guest log: $log)" >&2

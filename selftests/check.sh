@@ -80,8 +80,12 @@ vm_tests() {
 		record FAIL "build of livepatch.ko and test modules"
 		return
 	fi
-	local logs=$root/build/$KCONFIG/logs payload
+	local logs=$root/build/$KCONFIG/logs payload up=$root/build/$KCONFIG/upstream
 	rm -rf "$logs"; mkdir -p "$logs"
+	if ! "$root/selftests/upstream/prepare.sh" "$up" > /dev/null 2> "$logs/upstream-prepare.log"; then
+		cat "$logs/upstream-prepare.log"; rm -rf "$up"
+		record FAIL "upstream: preparing the kernel's livepatch selftests"
+	fi
 	payload=$("$root/qemu/mkpayload.sh")
 	echo "== VM tests (kernel config '$KCONFIG', logs in $logs)"
 	local t name rc
@@ -96,6 +100,7 @@ vm_tests() {
 			record FAIL "$name" "VM run exit $rc, $counted cases reported (guest log: $logs/$name.guest.log)"
 		fi
 	done
+	upstream_tests "$payload" "$logs" "$up"
 	((${#only[@]})) && return
 	# The log scanner must fail a run whose guest WARNs, even though the
 	# script itself succeeds.
@@ -106,6 +111,39 @@ vm_tests() {
 	else
 		record FAIL "harness: a planted WARN_ON fails the VM run" "runner exit $rc"
 	fi
+}
+
+# The kernel's own livepatch selftests, one VM per case, as
+# selftests/upstream/expected.txt says: "pass" cases must pass, the others
+# are reported as skipped with the issue they wait for.
+upstream_tests() { # PAYLOAD LOGS UPSTREAM_DIR
+	local payload=$1 logs=$2 up=$3 expected=$root/selftests/upstream/expected.txt
+	[ -f "$up/cases.tsv" ] || return
+	echo "== kernel livepatch selftests ($(wc -l < "$up/cases.tsv") cases)"
+	local file script name want label rc
+	while IFS=$'\t' read -r file script name; do
+		label="upstream: $script [$name]"
+		if ((${#only[@]})) && [[ " ${only[*]} " != *" upstream "* ]]; then continue; fi
+		want=$(awk -F' *[|] *' -v s="$script" -v n="$name" '$2 == s && $3 == n { print $1 }' "$expected")
+		case $want in
+		pass) ;;
+		"#"[0-9]*) record SKIP "$label" "needs issue $want"; continue ;;
+		*) record FAIL "$label" "not listed in selftests/upstream/expected.txt"; continue ;;
+		esac
+		"$root/qemu/run-vm.sh" --payload "$payload" --log "$logs/$file.guest.log" --out "$logs/$file.out" \
+			guest/harness/upstream-case.sh "$file" 2> "$logs/$file.runner" < /dev/null; rc=$?
+		record_lines upstream "$logs/$file.out"
+		if [ $rc != 0 ] || [ "$counted" = 0 ] || grep -q '^FAIL: ' "$logs/$file.out"; then
+			sed 's/^/  | /' "$logs/$file.out" "$logs/$file.runner" | tail -n 40
+			[ $rc != 0 ] && record FAIL "$label" "VM run exit $rc (guest log: $logs/$file.guest.log)"
+		fi
+	done < "$up/cases.tsv"
+	# Lines of expected.txt that name no case are stale.
+	while IFS='|' read -r want script name; do
+		script=$(echo $script) name=$(echo $name)
+		awk -F'\t' -v s="$script" -v n="$name" '$2 == s && $3 == n { f = 1 } END { exit !f }' "$up/cases.tsv" ||
+			record FAIL "upstream: $script [$name]" "listed in expected.txt but not in the suite"
+	done < <(grep -v '^# \|^#$' "$expected")
 }
 
 case $phase in

@@ -17,12 +17,16 @@ mod prereq;
 #[path = "../klp-core/src/sympos.rs"]
 mod sympos;
 #[allow(unreachable_pub)]
+#[path = "../klp-core/src/transition.rs"]
+mod transition_core;
+#[allow(unreachable_pub)]
 #[path = "../klp-core/src/validate.rs"]
 mod validate;
 
 mod patch;
 mod shim;
 mod sysfs;
+mod transition;
 
 module! {
     type: Livepatch,
@@ -30,6 +34,16 @@ module! {
     authors: ["livepatch-rs developers"],
     description: "Kernel live patching runtime (livepatch-rs)",
     license: "GPL",
+    params: {
+        transition_retry_ms: u32 {
+            default: 1000,
+            description: "Milliseconds between rounds of switching tasks during a transition",
+        },
+        signal_rounds: u32 {
+            default: 15,
+            description: "Rounds after which stuck tasks are signalled or woken again (0: never)",
+        },
+    },
 }
 
 struct Livepatch {
@@ -49,8 +63,17 @@ impl kernel::Module for Livepatch {
         unsafe { patch::KLP.init() };
         let root = sysfs::Root::create()?;
         patch::KLP.lock().set_root(root.kobj());
+        // SAFETY: resolves scheduler functions and hooks fork; nothing of
+        // ours runs from there before a transition starts.
+        kernel::error::to_result(unsafe { shim::lprs_task_init() })?;
         // SAFETY: the notifier's callbacks only take KLP, initialised above.
-        kernel::error::to_result(unsafe { shim::lprs_module_notifier_register() })?;
+        if let Err(e) = kernel::error::to_result(unsafe { shim::lprs_module_notifier_register() }) {
+            // SAFETY: registered just above.
+            unsafe { shim::lprs_task_exit() };
+            return Err(e);
+        }
+        // SAFETY: creates our debugfs files; their reads take KLP.
+        unsafe { shim::lprs_debugfs_init() };
         Ok(Livepatch { _root: root })
     }
 }
@@ -61,8 +84,11 @@ impl Drop for Livepatch {
         // so no patch is left here; only the free work may still run.
         // SAFETY: registered in init.
         unsafe {
+            shim::lprs_debugfs_exit();
             shim::lprs_module_notifier_unregister();
+            shim::lprs_cancel_transition_work();
             shim::lprs_flush_free();
+            shim::lprs_task_exit();
         }
     }
 }

@@ -8,6 +8,8 @@
 //! between `start_transition` and `complete_transition`.
 
 use super::shim::{self, KlpFunc, KlpObject, KlpPatch};
+use super::transition::{self, Active, TransitionView};
+use super::transition_core::{Range, Universe};
 use super::{sympos, validate};
 use core::ptr::null_mut;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::Relaxed};
@@ -23,8 +25,10 @@ pub(crate) struct Func {
     old_name: CString,
     sympos: u64,
     new_func: usize,
+    new_size: usize,
     /// Address of the old function; 0 while its object is not loaded.
     old_addr: AtomicUsize,
+    old_size: AtomicUsize,
     c: *mut KlpFunc,
     kobj: AtomicPtr<bindings::kobject>,
 }
@@ -48,6 +52,11 @@ pub(crate) struct Patch {
     pub(crate) replace: bool,
     objs: KVec<Object>,
     pub(crate) enabled: AtomicBool,
+    /// Forced through a transition: its module must never be removed.
+    pub(crate) forced: AtomicBool,
+    /// Stalled transitions of this patch send fake signals and wake
+    /// kthreads (the `escalate` attribute; upstream always does).
+    pub(crate) escalate: AtomicBool,
     c: *mut KlpPatch,
     kobj: AtomicPtr<bindings::kobject>,
 }
@@ -73,6 +82,7 @@ impl Object {
 /// last entry is on top (the most recently enabled patch).
 struct Ops {
     old_addr: usize,
+    old_size: usize,
     name: CString,
     raw: *mut shim::LprsOps,
     stack: KVec<StackEntry>,
@@ -82,6 +92,7 @@ struct Ops {
 struct StackEntry {
     patch: *const Patch,
     new_func: usize,
+    new_size: usize,
 }
 
 /// Everything the runtime knows, under one lock (upstream's `klp_mutex`).
@@ -93,6 +104,10 @@ pub(crate) struct Klp {
     /// Disabled patches whose sysfs directories and module references the
     /// free work still has to drop.
     to_free: KVec<Arc<Patch>>,
+    /// The transition in progress, if any (only one at a time).
+    pub(crate) transition: Option<Active>,
+    /// `gen` of the last transition, so task words never repeat.
+    pub(crate) last_gen: u32,
 }
 
 // SAFETY: the raw pointers are owned by `Klp` and only used under its lock.
@@ -105,18 +120,20 @@ kernel::sync::global_lock! {
         patches: KVec::new(),
         ops: KVec::new(),
         to_free: KVec::new(),
+        transition: None,
+        last_gen: 0,
     };
 }
 
 /// Stacks replaced by a publish, and ops taken out of use: freed together
 /// after one synchronisation, so a patch of N functions waits once.
-struct Garbage {
+pub(crate) struct Garbage {
     stacks: KVec<*mut shim::LprsFuncStack>,
     ops: KVec<*mut shim::LprsOps>,
 }
 
 impl Garbage {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Garbage {
             stacks: KVec::new(),
             ops: KVec::new(),
@@ -144,14 +161,26 @@ impl Drop for Garbage {
 
 impl Ops {
     /// Publish the current stack to the ftrace handler.
-    fn publish(&mut self, garbage: &mut Garbage) -> Result {
+    fn publish(&mut self, view: Option<TransitionView>, garbage: &mut Garbage) -> Result {
         let mut funcs = KVec::with_capacity(self.stack.len(), GFP_KERNEL)?;
         for e in self.stack.iter().rev() {
             funcs.push(e.new_func as c_ulong, GFP_KERNEL)?;
         }
         garbage.stacks.reserve(1, GFP_KERNEL)?;
-        // SAFETY: `funcs` holds `len` initialised entries; the C side copies them.
-        let new = unsafe { shim::lprs_func_stack_alloc(funcs.as_ptr(), funcs.len() as u32) };
+        let top = self.stack.last().map_or(core::ptr::null(), |e| e.patch);
+        let head = match view {
+            Some(v) if core::ptr::eq(v.patch, top) => shim::LprsFuncStackHead {
+                transition: true,
+                initial_patched: v.initial_patched,
+                word_patched: v.word_patched as c_ulong,
+                word_unpatched: v.word_unpatched as c_ulong,
+                nr: 0,
+            },
+            _ => shim::LprsFuncStackHead::default(),
+        };
+        // SAFETY: `funcs` holds `len` initialised entries; the C side copies
+        // them and the head.
+        let new = unsafe { shim::lprs_func_stack_alloc(&head, funcs.as_ptr(), funcs.len() as u32) };
         if new.is_null() {
             return Err(ENOMEM);
         }
@@ -177,6 +206,66 @@ impl Klp {
             .iter()
             .position(|p| core::ptr::eq(&**p, patch))
             .map(|i| i + 1)
+    }
+
+    fn transition_view(&self) -> Option<TransitionView> {
+        self.transition.as_ref().map(Active::view)
+    }
+
+    /// Republish the stacks of every function of `patch`, after the
+    /// transition changed.
+    pub(crate) fn republish(&mut self, patch: &Patch, garbage: &mut Garbage) {
+        let view = self.transition_view();
+        for obj in patch.objs.iter().filter(|o| o.patched.load(Relaxed)) {
+            for f in obj.funcs.iter() {
+                let addr = f.old_addr.load(Relaxed);
+                if let Some(ops) = self.ops.iter_mut().find(|o| o.old_addr == addr) {
+                    if ops.publish(view, garbage).is_err() {
+                        pr_err!(
+                            "cannot update the function stack of '{}'\n",
+                            show(&ops.name)
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The code no task may be inside when it switches: the patch's new
+    /// functions when unpatching; when patching, what each function ran
+    /// before (the entry below the patch's own, or the old function).
+    pub(crate) fn ranges(&self, patch: &Patch, to_patched: bool) -> Result<KVec<Range>> {
+        let mut ranges = KVec::new();
+        for obj in patch.objs.iter().filter(|o| o.patched.load(Relaxed)) {
+            for f in obj.funcs.iter() {
+                let r = if !to_patched {
+                    Range {
+                        start: f.new_func,
+                        size: f.new_size,
+                    }
+                } else {
+                    let addr = f.old_addr.load(Relaxed);
+                    let Some(ops) = self.ops.iter().find(|o| o.old_addr == addr) else {
+                        continue;
+                    };
+                    match ops.stack.iter().position(|e| core::ptr::eq(e.patch, patch)) {
+                        Some(i) if i > 0 => {
+                            let below = ops.stack[i - 1];
+                            Range {
+                                start: below.new_func,
+                                size: below.new_size,
+                            }
+                        }
+                        _ => Range {
+                            start: ops.old_addr,
+                            size: ops.old_size,
+                        },
+                    }
+                };
+                ranges.push(r, GFP_KERNEL)?;
+            }
+        }
+        Ok(ranges)
     }
 
     fn find(&self, patch: *const Patch) -> Option<Arc<Patch>> {
@@ -208,10 +297,12 @@ impl Klp {
         let entry = StackEntry {
             patch,
             new_func: f.new_func,
+            new_size: f.new_size,
         };
+        let view = self.transition_view();
         if let Some(ops) = self.ops.iter_mut().find(|o| o.old_addr == old_addr) {
             ops.stack.push(entry, GFP_KERNEL)?;
-            if let Err(e) = ops.publish(garbage) {
+            if let Err(e) = ops.publish(view, garbage) {
                 ops.stack.pop();
                 return Err(e);
             }
@@ -225,13 +316,14 @@ impl Klp {
         }
         let mut ops = Ops {
             old_addr,
+            old_size: f.old_size.load(Relaxed),
             name: CString::try_from(&*f.old_name)?,
             raw,
             stack: KVec::new(),
         };
         let mut ret = ops.stack.push(entry, GFP_KERNEL).map_err(Error::from);
         if ret.is_ok() {
-            ret = ops.publish(garbage);
+            ret = ops.publish(view, garbage);
         }
         if ret.is_ok() {
             // SAFETY: `raw` is a fresh ops with its stack published.
@@ -251,6 +343,7 @@ impl Klp {
 
     fn unpatch_func(&mut self, patch: *const Patch, f: &Func, garbage: &mut Garbage) {
         let old_addr = f.old_addr.load(Relaxed);
+        let view = self.transition_view();
         let Some(i) = self.ops.iter().position(|o| o.old_addr == old_addr) else {
             return;
         };
@@ -269,13 +362,13 @@ impl Klp {
                     shim::lprs_ops_free(ops.raw);
                 }
             }
-        } else if ops.publish(garbage).is_err() {
+        } else if ops.publish(view, garbage).is_err() {
             // The old stack stays published; it still lists this function,
             // which is wrong but safe: the patch module stays loaded until
             // the free work drops our reference.
             pr_err!(
                 "cannot update the function stack of '{}'\n",
-                ops.name.to_str().unwrap_or("?")
+                show(&ops.name)
             );
         }
     }
@@ -292,7 +385,7 @@ impl Klp {
         unsafe { (*obj.c).patched = false };
     }
 
-    fn unpatch_objects(&mut self, patch: &Patch, garbage: &mut Garbage) {
+    pub(crate) fn unpatch_objects(&mut self, patch: &Patch, garbage: &mut Garbage) {
         for obj in patch.objs.iter() {
             self.unpatch_object(patch, obj, garbage);
         }
@@ -374,6 +467,7 @@ fn resolve_object(patch: &Patch, obj: &Object, module: *mut bindings::module) ->
             return Err(EINVAL);
         }
         f.old_addr.store(addr as usize, Relaxed);
+        f.old_size.store(old_size as usize, Relaxed);
         // SAFETY: `f.c` points into the patch module's description.
         unsafe {
             (*f.c).old_func = addr as *mut c_void;
@@ -451,7 +545,10 @@ fn build_patch(c: *mut KlpPatch, name: &CStr) -> Result<Patch> {
                         old_name: CString::try_from(n)?,
                         sympos: f.old_sympos as u64,
                         new_func: f.new_func as usize,
+                        // SAFETY: a kallsyms lookup by address.
+                        new_size: unsafe { shim::lprs_symbol_size(f.new_func as c_ulong) } as usize,
                         old_addr: AtomicUsize::new(0),
+                        old_size: AtomicUsize::new(0),
                         c: f,
                         kobj: AtomicPtr::new(null_mut()),
                     },
@@ -531,6 +628,8 @@ fn build_patch(c: *mut KlpPatch, name: &CStr) -> Result<Patch> {
         replace: unsafe { (*c).replace },
         objs,
         enabled: AtomicBool::new(false),
+        forced: AtomicBool::new(false),
+        escalate: AtomicBool::new(true),
         c,
         kobj: AtomicPtr::new(null_mut()),
     })
@@ -605,10 +704,15 @@ fn del_kobjects(patch: &Patch) {
 fn release(patch: Arc<Patch>) {
     del_kobjects(&patch);
     let module = patch.module;
+    let forced = patch.forced.load(Relaxed);
     drop(patch);
-    // SAFETY: the reference taken in enable(); the patch is gone from sysfs
-    // and from every list, so nothing of the module is used any more.
-    unsafe { shim::lprs_module_put(module) };
+    // A forced patch's code may still be running somewhere: its module
+    // keeps our reference for ever, as upstream.
+    if !forced {
+        // SAFETY: the reference taken in enable(); the patch is gone from
+        // sysfs and every list, so nothing of the module is used any more.
+        unsafe { shim::lprs_module_put(module) };
+    }
 }
 
 /// `klp_enable_patch()`.
@@ -681,9 +785,18 @@ fn enable_locked(klp: &mut Klp, patch: &Arc<Patch>) -> Result {
         resolve_object(patch, obj, module)?;
     }
     add_kobjects(klp.root, patch)?;
+    if let Some(busy) = &klp.transition {
+        pr_err!(
+            "patch '{}': cannot enable while patch '{}' is in transition\n",
+            pname,
+            show(&busy.patch.name)
+        );
+        return Err(EBUSY);
+    }
 
     pr_notice!("enabling patch '{}'\n", pname);
     shim::debug(fmt!("'{}': initializing patching transition", pname));
+    transition::begin(klp, patch, Universe::Patched);
     let mut garbage = Garbage::new();
     for obj in patch.objs.iter() {
         if !obj.is_vmlinux() && obj.module.load(Relaxed).is_null() {
@@ -696,6 +809,7 @@ fn enable_locked(klp: &mut Klp, patch: &Arc<Patch>) -> Result {
                 "'{}': canceling patching transition, going to unpatch",
                 pname
             ));
+            transition::cancel(klp);
             klp.unpatch_objects(patch, &mut garbage);
             drop(garbage);
             shim::debug(fmt!("'{}': completing unpatching transition", pname));
@@ -703,17 +817,44 @@ fn enable_locked(klp: &mut Klp, patch: &Arc<Patch>) -> Result {
             return Err(e);
         }
     }
-    klp.patches.push(patch.clone(), GFP_KERNEL)?;
+    if let Err(e) = klp.patches.push(patch.clone(), GFP_KERNEL) {
+        transition::cancel(klp);
+        klp.unpatch_objects(patch, &mut garbage);
+        return Err(e.into());
+    }
+    drop(garbage);
     pr_notice!("'{}': starting patching transition\n", pname);
-    patch.enabled.store(true, Relaxed);
-    // SAFETY: `patch.c` is the module's description, valid while enabled.
-    unsafe { (*patch.c).enabled = true };
+    set_enabled(patch, true);
     // SAFETY: the patch module is referenced.
     unsafe { shim::lprs_taint(patch.module) };
-    drop(garbage);
-    shim::debug(fmt!("'{}': completing patching transition", pname));
-    pr_notice!("'{}': patching complete\n", pname);
+    transition::try_complete(klp);
     Ok(())
+}
+
+/// Mirror `enabled` into our state and the author's structure.
+pub(crate) fn set_enabled(patch: &Patch, enabled: bool) {
+    patch.enabled.store(enabled, Relaxed);
+    // SAFETY: `patch.c` is the module's description, valid until released.
+    unsafe { (*patch.c).enabled = enabled };
+}
+
+fn attr_view(klp: &Klp, p: &Arc<Patch>) -> super::attr::PatchView {
+    super::attr::PatchView {
+        enabled: p.enabled.load(Relaxed),
+        in_transition: klp
+            .transition
+            .as_ref()
+            .is_some_and(|a| Arc::ptr_eq(&a.patch, p)),
+        any_transition: klp.transition.is_some(),
+    }
+}
+
+/// Whether `patch` is the patch in transition (the `transition` attribute).
+pub(crate) fn in_transition(patch: *const Patch) -> bool {
+    let klp = KLP.lock();
+    klp.transition
+        .as_ref()
+        .is_some_and(|a| core::ptr::eq(&*a.patch, patch))
 }
 
 /// A write to `enabled`.
@@ -722,16 +863,30 @@ pub(crate) fn write_enabled(patch: *const Patch, value: bool) -> Result {
     let Some(p) = klp.find(patch) else {
         return Err(EINVAL);
     };
-    let view = super::attr::PatchView {
-        enabled: p.enabled.load(Relaxed),
-        in_transition: false,
-        any_transition: false,
-    };
-    match super::attr::enabled_write(value, view) {
+    match super::attr::enabled_write(value, attr_view(&klp, &p)) {
         Err(e) => Err(Error::from_errno(-e)),
-        Ok(super::attr::EnabledWrite::Reverse) => Err(EINVAL),
+        Ok(super::attr::EnabledWrite::Reverse) => {
+            transition::reverse(&mut klp);
+            Ok(())
+        }
         Ok(super::attr::EnabledWrite::Disable) => {
             disable_locked(&mut klp, &p);
+            Ok(())
+        }
+    }
+}
+
+/// A write to `force`.
+pub(crate) fn write_force(patch: *const Patch, value: bool) -> Result {
+    let mut klp = KLP.lock();
+    let Some(p) = klp.find(patch) else {
+        return Err(EINVAL);
+    };
+    match super::attr::force_write(value, attr_view(&klp, &p)) {
+        Err(e) => Err(Error::from_errno(-e)),
+        Ok(false) => Ok(()),
+        Ok(true) => {
+            transition::force(&mut klp);
             Ok(())
         }
     }
@@ -740,15 +895,18 @@ pub(crate) fn write_enabled(patch: *const Patch, value: bool) -> Result {
 fn disable_locked(klp: &mut Klp, patch: &Arc<Patch>) {
     let pname = show(&patch.name);
     shim::debug(fmt!("'{}': initializing unpatching transition", pname));
-    pr_notice!("'{}': starting unpatching transition\n", pname);
-    patch.enabled.store(false, Relaxed);
-    // SAFETY: `patch.c` is the module's description, valid until released.
-    unsafe { (*patch.c).enabled = false };
-    shim::debug(fmt!("'{}': completing unpatching transition", pname));
+    transition::begin(klp, patch, Universe::Unpatched);
     let mut garbage = Garbage::new();
-    klp.unpatch_objects(patch, &mut garbage);
+    klp.republish(patch, &mut garbage);
     drop(garbage);
-    pr_notice!("'{}': unpatching complete\n", pname);
+    pr_notice!("'{}': starting unpatching transition\n", pname);
+    set_enabled(patch, false);
+    transition::try_complete(klp);
+}
+
+/// A patch whose unpatching completed: off the stack, freed by the work.
+pub(crate) fn retire(klp: &mut Klp, patch: &Arc<Patch>) {
+    set_enabled(patch, false);
     klp.patches.retain(|p| !Arc::ptr_eq(p, patch));
     // The push can only fail for memory; then the patch stays referenced
     // (its module cannot be removed), which is safe.

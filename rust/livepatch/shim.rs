@@ -71,6 +71,80 @@ const _: () = assert!(core::mem::size_of::<KlpObject>() == 80);
 const _: () = assert!(core::mem::size_of::<KlpState>() == 24);
 const _: () = assert!(core::mem::size_of::<KlpPatch>() == 40);
 
+/// The head of `struct lprs_func_stack`.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct LprsFuncStackHead {
+    pub(crate) transition: bool,
+    pub(crate) initial_patched: bool,
+    pub(crate) word_patched: c_ulong,
+    pub(crate) word_unpatched: c_ulong,
+    pub(crate) nr: c_uint,
+}
+
+/// `struct lprs_check`: one round's stack check of tasks.
+#[repr(C)]
+pub(crate) struct LprsCheck {
+    pub(crate) word: c_ulong,
+    pub(crate) other: c_ulong,
+    pub(crate) ranges: *const c_void,
+    pub(crate) nr_ranges: c_uint,
+    pub(crate) addr: c_ulong,
+    pub(crate) entries: [c_ulong; 64],
+}
+
+impl LprsCheck {
+    /// A check switching tasks to `word`; `ranges` must outlive it.
+    pub(crate) fn new(word: u64, other: u64, ranges: &[super::transition_core::Range]) -> Self {
+        LprsCheck {
+            word: word as c_ulong,
+            other: other as c_ulong,
+            ranges: ranges.as_ptr().cast(),
+            nr_ranges: ranges.len() as c_uint,
+            addr: 0,
+            entries: [0; 64],
+        }
+    }
+}
+
+/// `struct lprs_task_info`.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct LprsTaskInfo {
+    pub(crate) pid: c_int,
+    pub(crate) kthread: bool,
+    pub(crate) dead: bool,
+    pub(crate) word: c_ulong,
+    pub(crate) comm: [u8; 16],
+}
+
+/// `struct lprs_pending`, one line of the debugfs pending file.
+#[repr(C)]
+pub(crate) struct LprsPending {
+    pub(crate) pid: c_int,
+    pub(crate) comm: [u8; 16],
+    pub(crate) why: c_int,
+    pub(crate) addr: c_ulong,
+    pub(crate) patch: [u8; 64],
+    pub(crate) patching: bool,
+}
+
+/// Why a task could not switch (`LPRS_*` of lprs.h).
+pub(crate) fn reason(why: c_int) -> &'static str {
+    match why {
+        1 => "is running",
+        2 => "has an unreliable stack",
+        3 => "is sleeping on a function in transition",
+        _ => "cannot be switched",
+    }
+}
+
+/// Opaque `struct task_struct`.
+#[repr(C)]
+pub(crate) struct Task {
+    _opaque: [u8; 0],
+}
+
 /// `struct lprs_ops` (opaque).
 #[repr(C)]
 pub(crate) struct LprsOps {
@@ -93,6 +167,7 @@ pub(crate) const ATTR_FORCE: c_int = 2;
 pub(crate) const ATTR_REPLACE: c_int = 3;
 pub(crate) const ATTR_STACK_ORDER: c_int = 4;
 pub(crate) const ATTR_PATCHED: c_int = 5;
+pub(crate) const ATTR_ESCALATE: c_int = 6;
 
 // `struct module` holds a flexible array bindgen cannot express; we only
 // pass pointers to it.
@@ -121,6 +196,7 @@ extern "C" {
     pub(crate) fn lprs_ops_unregister(ops: *mut LprsOps, name: *const c_char);
     pub(crate) fn lprs_ops_free(ops: *mut LprsOps);
     pub(crate) fn lprs_func_stack_alloc(
+        head: *const LprsFuncStackHead,
         new_funcs: *const c_ulong,
         nr: c_uint,
     ) -> *mut LprsFuncStack;
@@ -148,6 +224,24 @@ extern "C" {
         name: *const c_char,
     ) -> *mut bindings::kobject;
     pub(crate) fn lprs_kobj_del(kobj: *mut bindings::kobject);
+
+    pub(crate) fn lprs_try_switch_task(t: *mut Task, check: *mut LprsCheck) -> c_int;
+    pub(crate) fn lprs_tasks_get(nr: *mut c_uint) -> *mut *mut Task;
+    pub(crate) fn lprs_tasks_put(tasks: *mut *mut Task, nr: c_uint);
+    pub(crate) fn lprs_task_info(t: *mut Task, info: *mut LprsTaskInfo);
+    pub(crate) fn lprs_count_pending(check: *const LprsCheck) -> c_uint;
+    pub(crate) fn lprs_switch_idle_tasks(check: *mut LprsCheck) -> c_uint;
+    pub(crate) fn lprs_force_all(word: c_ulong);
+    pub(crate) fn lprs_set_switch_word(word: c_ulong);
+    pub(crate) fn lprs_queue_twork(t: *mut Task, word: c_ulong, signal: bool) -> c_int;
+    pub(crate) fn lprs_wake_kthread(t: *mut Task);
+    pub(crate) fn lprs_task_init() -> c_int;
+    pub(crate) fn lprs_task_exit();
+    pub(crate) fn lprs_schedule_transition_work(delay_ms: c_ulong);
+    pub(crate) fn lprs_cancel_transition_work();
+    pub(crate) fn lprs_debugfs_init();
+    pub(crate) fn lprs_debugfs_exit();
+    fn klp_try_switch_task(msg: *const c_char);
 }
 
 /// Find the kernel's symbol lookup and ask the kernel what it offers.
@@ -171,6 +265,15 @@ pub(crate) fn debug(args: core::fmt::Arguments<'_>) {
     if let Ok(msg) = CString::try_from_fmt(args) {
         // SAFETY: `msg` is NUL-terminated and outlives the call.
         unsafe { lprs_pr_debug(msg.as_char_ptr()) };
+    }
+}
+
+/// A per-task debug message, under the same dynamic-debug function name as
+/// upstream's (`func klp_try_switch_task`), so tests can silence it alone.
+pub(crate) fn debug_switch(args: core::fmt::Arguments<'_>) {
+    if let Ok(msg) = CString::try_from_fmt(args) {
+        // SAFETY: `msg` is NUL-terminated and outlives the call.
+        unsafe { klp_try_switch_task(msg.as_char_ptr()) };
     }
 }
 

@@ -80,9 +80,10 @@ extern "C" fn lprs_rs_attr_show(rs: *const c_void, attr: c_int, buf: *mut c_char
     let patch = unsafe { &*rs.cast::<Patch>() };
     let v = match attr {
         shim::ATTR_ENABLED => patch.enabled.load(Relaxed) as usize,
-        shim::ATTR_TRANSITION => 0,
+        shim::ATTR_TRANSITION => patch::in_transition(patch) as usize,
         shim::ATTR_REPLACE => patch.replace as usize,
         shim::ATTR_STACK_ORDER => KLP.lock().stack_order(patch).unwrap_or(0),
+        shim::ATTR_ESCALATE => patch.escalate.load(Relaxed) as usize,
         _ => return EINVAL.to_errno() as isize,
     };
     emit(buf, v)
@@ -104,16 +105,9 @@ extern "C" fn lprs_rs_attr_store(
     let patch = rs.cast::<Patch>();
     let ret = match attr {
         shim::ATTR_ENABLED => patch::write_enabled(patch, value),
-        shim::ATTR_FORCE => {
-            let view = attr::PatchView {
-                enabled: true,
-                in_transition: false,
-                any_transition: false,
-            };
-            attr::force_write(value, view)
-                .map(|_| ())
-                .map_err(|e| Error::from_errno(-e))
-        }
+        shim::ATTR_FORCE => patch::write_force(patch, value),
+        // SAFETY: patch directories carry their `Patch`, which outlives them.
+        shim::ATTR_ESCALATE => Ok(unsafe { (*patch).escalate.store(value, Relaxed) }),
         _ => Err(EINVAL),
     };
     match ret {

@@ -63,3 +63,26 @@ expect_eq() {
 
 load_runtime() { insmod "$MODDIR/livepatch.ko"; }
 unload_runtime() { rmmod livepatch; }
+
+# wait_until SECS CMD...: run CMD every 0.1 s until it succeeds; false when
+# SECS pass first.
+wait_until() {
+	local n=$(($1 * 10))
+	shift
+	while ! "$@"; do
+		n=$((n - 1))
+		[ $n -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+# For the consistency model tests (lprs_test_sleeper, lprs_patch_sleeper).
+SLEEPER_CTL=/proc/lprs_sleeper_ctl
+PENDING=/sys/kernel/debug/livepatch/pending
+sleepers_inside() { [ "$(cut -d' ' -f1 $SLEEPER_CTL)" = "$1" ]; }
+kthread_answer() { cut -d' ' -f2 $SLEEPER_CTL; }
+in_transition() { [ "$(cat $LP_SYSFS/$1/transition 2>/dev/null)" = 1 ]; }
+transition_done() { [ "$(cat $LP_SYSFS/$1/transition 2>/dev/null)" = 0 ]; }
+patch_gone() { [ ! -e $LP_SYSFS/$1 ]; }
+# pid_of COMM: pids of the tasks named COMM (kthreads too, unlike pgrep).
+pid_of() { grep -lx -- "$1" /proc/[0-9]*/comm 2>/dev/null | cut -d/ -f3; }

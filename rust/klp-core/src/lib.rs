@@ -11,4 +11,5 @@
 pub mod attr;
 pub mod prereq;
 pub mod sympos;
+pub mod transition;
 pub mod validate;
