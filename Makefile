@@ -28,6 +28,10 @@ module: kernel
 test-modules: module
 	$(Q)qemu/kmake.sh selftests/modules $(BUILD)/test-modules modules \
 		KBUILD_EXTRA_SYMBOLS=$(BUILD)/module/Module.symvers
+	$(Q)mkdir -p $(BUILD)/guest-bin
+	$(Q)for t in selftests/tools/*.c; do \
+		gcc -O2 -Wall -static -pthread -o $(BUILD)/guest-bin/$$(basename $$t .c) $$t || exit 1; \
+	done
 
 host-test:
 	$(Q)selftests/check.sh --host-only

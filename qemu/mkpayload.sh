@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Assemble what goes into the guest's /lprs: livepatch.ko, the test modules
-# and the guest-side test scripts. Prints the payload directory (the root of
+# Assemble what goes into the guest's /lprs: livepatch.ko, the test modules,
+# the guest-side test scripts and programs (selftests/tools, in /lprs/bin). Prints the payload directory (the root of
 # what is added to the guest's filesystem).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -11,6 +11,7 @@ mkdir -p "$p/modules"
 cp "$build/module/livepatch.ko" "$p/modules/"
 find "$build/test-modules" -name '*.ko' -exec cp {} "$p/modules/" \; 2>/dev/null || true
 cp -r "$LPRS_ROOT/selftests/guest" "$p/"
+cp -r "$build/guest-bin" "$p/bin"
 # The kernel's own selftests, when selftests/upstream/prepare.sh made them.
 if [ -f "$build/upstream/cases.tsv" ]; then
 	mkdir -p "$p/upstream"

@@ -5,10 +5,12 @@
  *
  * /proc/lprs_sleeper: a read calls lprs_sleeper_call() and shows its answer
  * ("original"; a patch answers something else). While "hold" is set, the
- * original function sleeps (interruptibly) until "release".
+ * original function sleeps (interruptibly) until "release"; after
+ * "hold-kthread", only the kthread below does.
  *
- * /proc/lprs_sleeper_ctl: write "hold", "release", "kthread" (start a kthread
- * that calls lprs_sleeper_call() every 10 ms) or "stop" (stop it); a read
+ * /proc/lprs_sleeper_ctl: write "hold", "hold-kthread", "release", "kthread"
+ * (start a kthread that calls lprs_sleeper_call() every 10 ms) or "stop"
+ * (stop it); a read
  * shows "<tasks inside the original function> <kthread's last answer>".
  */
 #include <linux/delay.h>
@@ -21,7 +23,7 @@
 #define LPRS_MSG_LEN 16
 
 static DECLARE_WAIT_QUEUE_HEAD(lprs_wq);
-static bool lprs_hold;
+static bool lprs_hold, lprs_hold_kthread_only;
 static atomic_t lprs_inside = ATOMIC_INIT(0);
 static struct task_struct *lprs_kthread;
 static DEFINE_SPINLOCK(lprs_last_lock);
@@ -32,7 +34,8 @@ static noinline void lprs_sleeper_call(char *buf)
 {
 	atomic_inc(&lprs_inside);
 	/* A fake signal ends the wait early; the answer is the same. */
-	wait_event_interruptible(lprs_wq, !READ_ONCE(lprs_hold));
+	wait_event_interruptible(lprs_wq, !READ_ONCE(lprs_hold) ||
+				 (READ_ONCE(lprs_hold_kthread_only) && current != lprs_kthread));
 	atomic_dec(&lprs_inside);
 	strscpy(buf, "original", LPRS_MSG_LEN);
 }
@@ -101,7 +104,8 @@ static ssize_t lprs_ctl_write(struct file *file, const char __user *ubuf, size_t
 		return -EINVAL;
 	cmd[count] = '\0';
 	strim(cmd);
-	if (!strcmp(cmd, "hold")) {
+	if (!strcmp(cmd, "hold") || !strcmp(cmd, "hold-kthread")) {
+		WRITE_ONCE(lprs_hold_kthread_only, cmd[4] == '-');
 		WRITE_ONCE(lprs_hold, true);
 	} else if (!strcmp(cmd, "release")) {
 		lprs_release();
