@@ -76,6 +76,71 @@ impl Object {
     fn is_vmlinux(&self) -> bool {
         self.name.is_none()
     }
+
+    /// vmlinux, or a module that is loaded (callbacks run only for these).
+    pub(crate) fn is_loaded(&self) -> bool {
+        self.is_vmlinux() || !self.module.load(Relaxed).is_null()
+    }
+
+    // The four callbacks, with upstream's rules: post-unpatch runs only
+    // after a pre-patch that succeeded (or was absent), once.
+
+    fn pre_patch(&self) -> Result {
+        // SAFETY: `self.c` is the patch module's description, which lives
+        // while the patch does; the callback is the author's.
+        let ret = unsafe {
+            let cb = &mut (*self.c).callbacks;
+            let ret = cb.pre_patch.map_or(0, |f| f(self.c));
+            cb.post_unpatch_enabled = ret == 0;
+            ret
+        };
+        if ret != 0 {
+            pr_warn!(
+                "pre-patch callback failed for object '{}'\n",
+                show(self.display_name())
+            );
+            return Err(Error::from_errno(ret));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn post_patch(&self) {
+        // SAFETY: as in pre_patch.
+        unsafe {
+            if let Some(f) = (*self.c).callbacks.post_patch {
+                f(self.c)
+            }
+        }
+    }
+
+    fn pre_unpatch(&self) {
+        // SAFETY: as in pre_patch.
+        unsafe {
+            if let Some(f) = (*self.c).callbacks.pre_unpatch {
+                f(self.c)
+            }
+        }
+    }
+
+    pub(crate) fn post_unpatch(&self) {
+        // SAFETY: as in pre_patch.
+        unsafe {
+            let cb = &mut (*self.c).callbacks;
+            if cb.post_unpatch_enabled {
+                if let Some(f) = cb.post_unpatch {
+                    f(self.c)
+                }
+            }
+            cb.post_unpatch_enabled = false;
+        }
+    }
+}
+
+impl Patch {
+    /// The objects callbacks run for.
+    pub(crate) fn loaded_objects(&self) -> impl Iterator<Item = &Object> {
+        self.objs.iter().filter(|o| o.is_loaded())
+    }
 }
 
 /// The ftrace ops of one old function, and its stack of new functions: the
@@ -385,6 +450,34 @@ impl Klp {
         unsafe { (*obj.c).patched = false };
     }
 
+    /// Unpatch the object of a module that goes away (or whose loading
+    /// failed), with its callbacks.
+    fn revert_going_object(
+        &mut self,
+        patch: &Arc<Patch>,
+        obj: &Object,
+        mname: &CStr,
+        garbage: &mut Garbage,
+    ) {
+        if !obj.patched.load(Relaxed) {
+            return;
+        }
+        let in_transition = self
+            .transition
+            .as_ref()
+            .is_some_and(|a| Arc::ptr_eq(&a.patch, patch));
+        if !in_transition {
+            obj.pre_unpatch();
+        }
+        pr_notice!(
+            "reverting patch '{}' on unloading module '{}'\n",
+            show(&patch.name),
+            show(mname)
+        );
+        self.unpatch_object(patch, obj, garbage);
+        obj.post_unpatch();
+    }
+
     pub(crate) fn unpatch_objects(&mut self, patch: &Patch, garbage: &mut Garbage) {
         for obj in patch.objs.iter() {
             self.unpatch_object(patch, obj, garbage);
@@ -517,7 +610,11 @@ fn build_patch(c: *mut KlpPatch, name: &CStr) -> Result<Patch> {
             return Err(EINVAL);
         }
         if o.funcs.is_null() {
-            pr_err!("patch '{}': object '{}' has no functions\n", pname, shown);
+            pr_err!(
+                "patch '{}': object '{}' has no function list: funcs is NULL\n",
+                pname,
+                shown
+            );
             return Err(EINVAL);
         }
         let mut descs = KVec::new();
@@ -566,9 +663,6 @@ fn build_patch(c: *mut KlpPatch, name: &CStr) -> Result<Patch> {
                     .unwrap_or("?")
             };
             match e {
-                validate::Invalid::NoFuncs => {
-                    pr_err!("patch '{}': object '{}' has no functions\n", pname, shown)
-                }
                 validate::Invalid::NoName(i) => {
                     pr_err!(
                         "patch '{}': function {} of object '{}' has no old_name\n",
@@ -798,29 +892,37 @@ fn enable_locked(klp: &mut Klp, patch: &Arc<Patch>) -> Result {
     shim::debug(fmt!("'{}': initializing patching transition", pname));
     transition::begin(klp, patch, Universe::Patched);
     let mut garbage = Garbage::new();
-    for obj in patch.objs.iter() {
-        if !obj.is_vmlinux() && obj.module.load(Relaxed).is_null() {
-            continue;
-        }
-        if let Err(e) = klp.patch_object(patch, obj, &mut garbage) {
-            pr_err!("failed to patch object '{}'\n", show(obj.display_name()));
-            pr_err!("failed to enable patch '{}'\n", pname);
-            shim::debug(fmt!(
-                "'{}': canceling patching transition, going to unpatch",
-                pname
-            ));
-            transition::cancel(klp);
-            klp.unpatch_objects(patch, &mut garbage);
-            drop(garbage);
-            shim::debug(fmt!("'{}': completing unpatching transition", pname));
-            pr_notice!("'{}': unpatching complete\n", pname);
-            return Err(e);
+    let mut ret = Ok(());
+    for obj in patch.loaded_objects() {
+        ret = obj.pre_patch().and_then(|()| {
+            klp.patch_object(patch, obj, &mut garbage)
+                .inspect_err(|_| pr_err!("failed to patch object '{}'\n", show(obj.display_name())))
+        });
+        if ret.is_err() {
+            break;
         }
     }
-    if let Err(e) = klp.patches.push(patch.clone(), GFP_KERNEL) {
+    if ret.is_ok() {
+        ret = klp
+            .patches
+            .push(patch.clone(), GFP_KERNEL)
+            .map_err(Error::from);
+    }
+    if let Err(e) = ret {
+        pr_err!("failed to enable patch '{}'\n", pname);
+        shim::debug(fmt!(
+            "'{}': canceling patching transition, going to unpatch",
+            pname
+        ));
         transition::cancel(klp);
         klp.unpatch_objects(patch, &mut garbage);
-        return Err(e.into());
+        drop(garbage);
+        shim::debug(fmt!("'{}': completing unpatching transition", pname));
+        for obj in patch.loaded_objects() {
+            obj.post_unpatch();
+        }
+        pr_notice!("'{}': unpatching complete\n", pname);
+        return Err(e);
     }
     drop(garbage);
     pr_notice!("'{}': starting patching transition\n", pname);
@@ -896,6 +998,9 @@ fn disable_locked(klp: &mut Klp, patch: &Arc<Patch>) {
     let pname = show(&patch.name);
     shim::debug(fmt!("'{}': initializing unpatching transition", pname));
     transition::begin(klp, patch, Universe::Unpatched);
+    for obj in patch.objs.iter().filter(|o| o.patched.load(Relaxed)) {
+        obj.pre_unpatch();
+    }
     let mut garbage = Garbage::new();
     klp.republish(patch, &mut garbage);
     drop(garbage);
@@ -937,13 +1042,33 @@ extern "C" fn lprs_rs_module_coming(module: *mut bindings::module) -> c_int {
             if obj.name.as_deref().map(|n| n.to_bytes()) != Some(mname.to_bytes()) {
                 continue;
             }
+            let in_transition = klp
+                .transition
+                .as_ref()
+                .is_some_and(|a| Arc::ptr_eq(&a.patch, &patch));
             let ret = resolve_object(&patch, obj, module).and_then(|()| {
                 pr_notice!(
                     "applying patch '{}' to loading module '{}'\n",
                     show(&patch.name),
                     show(mname)
                 );
+                obj.pre_patch()?;
                 klp.patch_object(&patch, obj, &mut garbage)
+                    .inspect_err(|e| {
+                        pr_warn!(
+                            "failed to apply patch '{}' to module '{}' ({})\n",
+                            show(&patch.name),
+                            show(mname),
+                            e.to_errno()
+                        );
+                        obj.post_unpatch();
+                    })?;
+                // The transition's completion runs it for the patch in
+                // transition.
+                if !in_transition {
+                    obj.post_patch();
+                }
+                Ok(())
             });
             if let Err(e) = ret {
                 pr_warn!(
@@ -952,20 +1077,25 @@ extern "C" fn lprs_rs_module_coming(module: *mut bindings::module) -> c_int {
                     show(mname),
                     show(mname)
                 );
-                failed = Some(e);
+                failed = Some((e, patch.clone()));
                 break 'patches;
             }
         }
     }
-    if let Some(e) = failed {
+    if let Some((e, failing)) = failed {
+        // Undo the patches applied before the failing one, as if the
+        // module went away; the failing one applied nothing.
         for i in 0..klp.patches.len() {
             let patch = klp.patches[i].clone();
+            let is_failing = Arc::ptr_eq(&patch, &failing);
             for obj in patch
                 .objs
                 .iter()
                 .filter(|o| o.module.load(Relaxed) == module)
             {
-                klp.unpatch_object(&patch, obj, &mut garbage);
+                if !is_failing {
+                    klp.revert_going_object(&patch, obj, mname, &mut garbage);
+                }
                 clear_object(obj);
             }
         }
@@ -987,14 +1117,7 @@ extern "C" fn lprs_rs_module_going(module: *mut bindings::module) {
             .iter()
             .filter(|o| o.module.load(Relaxed) == module)
         {
-            if obj.patched.load(Relaxed) {
-                pr_notice!(
-                    "reverting patch '{}' on unloading module '{}'\n",
-                    show(&patch.name),
-                    show(mname)
-                );
-                klp.unpatch_object(&patch, obj, &mut garbage);
-            }
+            klp.revert_going_object(&patch, obj, mname, &mut garbage);
             clear_object(obj);
         }
     }

@@ -211,11 +211,18 @@ fn complete(klp: &mut Klp) {
             // the stacks.
             klp.republish(&patch, &mut garbage);
             drop(garbage);
+            for obj in patch.loaded_objects() {
+                obj.post_patch();
+            }
             pr_notice!("'{}': patching complete\n", pname);
         }
         Universe::Unpatched => {
             klp.unpatch_objects(&patch, &mut garbage);
             drop(garbage);
+            // Objects of modules not loaded got theirs when the module went.
+            for obj in patch.loaded_objects() {
+                obj.post_unpatch();
+            }
             pr_notice!("'{}': unpatching complete\n", pname);
             patch::retire(klp, &patch);
         }

@@ -6,7 +6,7 @@
 # test script into one script per case, so every case boots its own VM.
 #   selftests/upstream/prepare.sh OUT_DIR
 # Writes OUT_DIR/livepatch (the suite) and OUT_DIR/cases.tsv (one line per
-# case: file<TAB>script<TAB>case name, "a + b" when one block runs two).
+# case: file<TAB>script<TAB>case name, "a && b" when one block runs two).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../qemu/env.sh"
@@ -85,9 +85,9 @@ for script in "$suite"/test-*.sh; do
 				name = ""
 				for (i = start[k]; i < start[k + 1]; i++) {
 					print line[i] > f
-					# A guarded block may hold several tests: "a + b".
+					# A guarded block may hold several tests: "a && b".
 					if (match(line[i], /start_test "[^"]*"/))
-						name = name (name == "" ? "" : " + ") \
+						name = name (name == "" ? "" : " && ") \
 						       substr(line[i], RSTART + 12, RLENGTH - 13)
 				}
 				print "exit 0" > f

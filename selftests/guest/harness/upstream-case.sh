@@ -20,7 +20,7 @@ if [ $rc = 4 ]; then
 	echo "SKIP: $label: the suite skipped it (exit 4)"
 elif [ $rc != 0 ]; then
 	echo "FAIL: $label: exit $rc"
-elif missing=$(awk -v names="$name" 'BEGIN { n = split(names, want, / [+] /) }
+elif missing=$(awk -v names="$name" 'BEGIN { n = split(names, want, / && /) }
 		{ for (i = 1; i <= n; i++) if ($0 == "TEST: " want[i] " ... ok") seen[i] = 1 }
 		END { for (i = 1; i <= n; i++) if (!seen[i]) { print want[i]; bad = 1 }; exit !bad }' <<< "$out"); then
 	echo "FAIL: $label: no 'TEST: ... ok' line for: $(echo $missing)"

@@ -28,7 +28,7 @@ refused notrace "Invalid parameters" "patch 'lprs_test_bad': refusing to patch '
 refused runtime "Invalid parameters" "patch 'lprs_test_bad': refusing to patch 'lprs_rs_module_coming': it is part of the livepatch runtime"
 refused no_objs "Invalid parameters" "klp_enable_patch: patch without objs"
 refused no_mod "Invalid parameters" "klp_enable_patch: patch without mod"
-refused no_funcs "Invalid parameters" "patch 'lprs_test_bad': object 'some_module' has no functions"
+refused no_funcs "Invalid parameters" "patch 'lprs_test_bad': object 'some_module' has no function list: funcs is NULL"
 
 start_case "refuses a module not marked as a patch module"
 expect_err "Invalid parameters" insmod $MODDIR/lprs_test_unmarked.ko
