@@ -5,6 +5,8 @@
 #include <livepatch-rs/livepatch.h>
 
 EXPORT_SYMBOL_GPL(klp_enable_patch);
+EXPORT_SYMBOL_GPL(klp_get_state);
+EXPORT_SYMBOL_GPL(klp_get_prev_state);
 
 /* The Rust side mirrors these layouts (rust/livepatch/shim.rs). */
 static_assert(sizeof(struct klp_func) == 64);

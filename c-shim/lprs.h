@@ -111,6 +111,11 @@ struct lprs_pending {
 void lprs_debugfs_init(void);
 void lprs_debugfs_exit(void);
 
+/* state.c */
+struct klp_patch;
+int lprs_states_set(struct klp_patch *const *prev, unsigned int nr,
+		    struct klp_patch *transition);
+
 /* sysfs.c */
 enum { LPRS_KOBJ_PATCH, LPRS_KOBJ_OBJECT, LPRS_KOBJ_FUNC };
 enum {

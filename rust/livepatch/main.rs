@@ -14,6 +14,9 @@ mod attr;
 #[path = "../klp-core/src/prereq.rs"]
 mod prereq;
 #[allow(unreachable_pub)]
+#[path = "../klp-core/src/replace.rs"]
+mod replace;
+#[allow(unreachable_pub)]
 #[path = "../klp-core/src/sympos.rs"]
 mod sympos;
 #[allow(unreachable_pub)]

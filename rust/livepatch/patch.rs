@@ -10,7 +10,7 @@
 use super::shim::{self, KlpFunc, KlpObject, KlpPatch};
 use super::transition::{self, Active, TransitionView};
 use super::transition_core::{Range, Universe};
-use super::{sympos, validate};
+use super::{replace, sympos, validate};
 use core::ptr::null_mut;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::Relaxed};
 use kernel::{
@@ -29,6 +29,11 @@ pub(crate) struct Func {
     /// Address of the old function; 0 while its object is not loaded.
     old_addr: AtomicUsize,
     old_size: AtomicUsize,
+    /// A no-op of a replacing patch: runs the original code; has no `c`.
+    nop: bool,
+    /// A no-op dropped when its patch's transition completed.
+    discarded: AtomicBool,
+    /// The author's `klp_func`; NULL for no-ops.
     c: *mut KlpFunc,
     kobj: AtomicPtr<bindings::kobject>,
 }
@@ -41,6 +46,8 @@ pub(crate) struct Object {
     /// The loaded module; NULL for vmlinux and for modules not loaded.
     module: AtomicPtr<bindings::module>,
     pub(crate) patched: AtomicBool,
+    /// The author's `klp_object`; NULL for an object that holds only no-ops
+    /// of a replacing patch.
     c: *mut KlpObject,
     kobj: AtomicPtr<bindings::kobject>,
 }
@@ -77,6 +84,16 @@ impl Object {
         self.name.is_none()
     }
 
+    /// The functions in use: all but discarded no-ops.
+    fn funcs(&self) -> impl Iterator<Item = &Func> {
+        self.funcs.iter().filter(|f| !f.discarded.load(Relaxed))
+    }
+
+    /// The object only carried no-ops, which are gone.
+    fn is_spent(&self) -> bool {
+        self.c.is_null() && self.funcs().next().is_none()
+    }
+
     /// vmlinux, or a module that is loaded (callbacks run only for these).
     pub(crate) fn is_loaded(&self) -> bool {
         self.is_vmlinux() || !self.module.load(Relaxed).is_null()
@@ -86,6 +103,9 @@ impl Object {
     // after a pre-patch that succeeded (or was absent), once.
 
     fn pre_patch(&self) -> Result {
+        if self.c.is_null() {
+            return Ok(());
+        }
         // SAFETY: `self.c` is the patch module's description, which lives
         // while the patch does; the callback is the author's.
         let ret = unsafe {
@@ -105,6 +125,9 @@ impl Object {
     }
 
     pub(crate) fn post_patch(&self) {
+        if self.c.is_null() {
+            return;
+        }
         // SAFETY: as in pre_patch.
         unsafe {
             if let Some(f) = (*self.c).callbacks.post_patch {
@@ -114,6 +137,9 @@ impl Object {
     }
 
     fn pre_unpatch(&self) {
+        if self.c.is_null() {
+            return;
+        }
         // SAFETY: as in pre_patch.
         unsafe {
             if let Some(f) = (*self.c).callbacks.pre_unpatch {
@@ -123,6 +149,9 @@ impl Object {
     }
 
     pub(crate) fn post_unpatch(&self) {
+        if self.c.is_null() {
+            return;
+        }
         // SAFETY: as in pre_patch.
         unsafe {
             let cb = &mut (*self.c).callbacks;
@@ -137,6 +166,11 @@ impl Object {
 }
 
 impl Patch {
+    /// The author's `klp_patch`.
+    pub(crate) fn c_patch(&self) -> *mut KlpPatch {
+        self.c
+    }
+
     /// The objects callbacks run for.
     pub(crate) fn loaded_objects(&self) -> impl Iterator<Item = &Object> {
         self.objs.iter().filter(|o| o.is_loaded())
@@ -164,7 +198,7 @@ struct StackEntry {
 pub(crate) struct Klp {
     root: *mut bindings::kobject,
     /// Enabled patches, oldest first: `stack_order` is the index + 1.
-    patches: KVec<Arc<Patch>>,
+    pub(crate) patches: KVec<Arc<Patch>>,
     ops: KVec<Ops>,
     /// Disabled patches whose sysfs directories and module references the
     /// free work still has to drop.
@@ -282,7 +316,7 @@ impl Klp {
     pub(crate) fn republish(&mut self, patch: &Patch, garbage: &mut Garbage) {
         let view = self.transition_view();
         for obj in patch.objs.iter().filter(|o| o.patched.load(Relaxed)) {
-            for f in obj.funcs.iter() {
+            for f in obj.funcs() {
                 let addr = f.old_addr.load(Relaxed);
                 if let Some(ops) = self.ops.iter_mut().find(|o| o.old_addr == addr) {
                     if ops.publish(view, garbage).is_err() {
@@ -302,8 +336,14 @@ impl Klp {
     pub(crate) fn ranges(&self, patch: &Patch, to_patched: bool) -> Result<KVec<Range>> {
         let mut ranges = KVec::new();
         for obj in patch.objs.iter().filter(|o| o.patched.load(Relaxed)) {
-            for f in obj.funcs.iter() {
-                let r = if !to_patched {
+            for f in obj.funcs() {
+                let r = if !to_patched && f.nop {
+                    // A no-op runs the original function.
+                    Range {
+                        start: f.old_addr.load(Relaxed),
+                        size: f.old_size.load(Relaxed),
+                    }
+                } else if !to_patched {
                     Range {
                         start: f.new_func,
                         size: f.new_size,
@@ -342,18 +382,20 @@ impl Klp {
 
     /// Push the patch's functions of `obj` on their stacks.
     fn patch_object(&mut self, patch: &Patch, obj: &Object, garbage: &mut Garbage) -> Result {
-        for (i, f) in obj.funcs.iter().enumerate() {
+        for (i, f) in obj.funcs().enumerate() {
             if let Err(e) = self.patch_func(patch, f, garbage) {
                 // Leave nothing half-applied.
-                for g in obj.funcs.iter().take(i) {
+                for g in obj.funcs().take(i) {
                     self.unpatch_func(patch, g, garbage);
                 }
                 return Err(e);
             }
         }
         obj.patched.store(true, Relaxed);
-        // SAFETY: `obj.c` points into the patch module's description.
-        unsafe { (*obj.c).patched = true };
+        if !obj.c.is_null() {
+            // SAFETY: `obj.c` points into the patch module's description.
+            unsafe { (*obj.c).patched = true };
+        }
         Ok(())
     }
 
@@ -442,12 +484,27 @@ impl Klp {
         if !obj.patched.load(Relaxed) {
             return;
         }
-        for f in obj.funcs.iter() {
+        for f in obj.funcs() {
             self.unpatch_func(patch, f, garbage);
         }
         obj.patched.store(false, Relaxed);
-        // SAFETY: `obj.c` points into the patch module's description.
-        unsafe { (*obj.c).patched = false };
+        if !obj.c.is_null() {
+            // SAFETY: `obj.c` points into the patch module's description.
+            unsafe { (*obj.c).patched = false };
+        }
+    }
+
+    /// A replacing patch's transition completed: drop its no-ops.
+    pub(crate) fn discard_nops(&mut self, patch: &Patch, garbage: &mut Garbage) {
+        for obj in patch.objs.iter() {
+            for f in obj.funcs().filter(|f| f.nop) {
+                self.unpatch_func(patch, f, garbage);
+                f.discarded.store(true, Relaxed);
+            }
+            if obj.is_spent() {
+                obj.patched.store(false, Relaxed);
+            }
+        }
     }
 
     /// Unpatch the object of a module that goes away (or whose loading
@@ -498,7 +555,7 @@ fn show(s: &CStr) -> &str {
 /// Resolve the old functions of `obj` in `module` (NULL: vmlinux).
 fn resolve_object(patch: &Patch, obj: &Object, module: *mut bindings::module) -> Result {
     let objname = show(obj.display_name());
-    for f in obj.funcs.iter() {
+    for f in obj.funcs() {
         let mut addr: c_ulong = 0;
         let name = show(&f.old_name);
         // SAFETY: `module` is live (see callers), the name is NUL-terminated.
@@ -561,32 +618,40 @@ fn resolve_object(patch: &Patch, obj: &Object, module: *mut bindings::module) ->
         }
         f.old_addr.store(addr as usize, Relaxed);
         f.old_size.store(old_size as usize, Relaxed);
-        // SAFETY: `f.c` points into the patch module's description.
-        unsafe {
-            (*f.c).old_func = addr as *mut c_void;
-            (*f.c).old_size = old_size;
-            (*f.c).new_size = new_size;
+        if !f.c.is_null() {
+            // SAFETY: `f.c` points into the patch module's description.
+            unsafe {
+                (*f.c).old_func = addr as *mut c_void;
+                (*f.c).old_size = old_size;
+                (*f.c).new_size = new_size;
+            }
         }
     }
     obj.module.store(module, Relaxed);
-    // SAFETY: as above.
-    unsafe { (*obj.c).module = module };
+    if !obj.c.is_null() {
+        // SAFETY: as above.
+        unsafe { (*obj.c).module = module };
+    }
     Ok(())
 }
 
 fn clear_object(obj: &Object) {
-    for f in obj.funcs.iter() {
+    for f in obj.funcs() {
         f.old_addr.store(0, Relaxed);
-        // SAFETY: `f.c` points into the patch module's description.
-        unsafe { (*f.c).old_func = null_mut() };
+        if !f.c.is_null() {
+            // SAFETY: `f.c` points into the patch module's description.
+            unsafe { (*f.c).old_func = null_mut() };
+        }
     }
     obj.module.store(null_mut(), Relaxed);
-    // SAFETY: as above.
-    unsafe { (*obj.c).module = null_mut() };
+    if !obj.c.is_null() {
+        // SAFETY: as above.
+        unsafe { (*obj.c).module = null_mut() };
+    }
 }
 
 /// Read the patch module's description into our own structures, checking it.
-fn build_patch(c: *mut KlpPatch, name: &CStr) -> Result<Patch> {
+fn build_patch(c: *mut KlpPatch, name: &CStr, older: &[Arc<Patch>]) -> Result<Patch> {
     let pname = show(name);
     let mut objs = KVec::new();
     let mut names: KVec<Option<&[u8]>> = KVec::new();
@@ -646,6 +711,8 @@ fn build_patch(c: *mut KlpPatch, name: &CStr) -> Result<Patch> {
                         new_size: unsafe { shim::lprs_symbol_size(f.new_func as c_ulong) } as usize,
                         old_addr: AtomicUsize::new(0),
                         old_size: AtomicUsize::new(0),
+                        nop: false,
+                        discarded: AtomicBool::new(false),
                         c: f,
                         kobj: AtomicPtr::new(null_mut()),
                     },
@@ -714,6 +781,10 @@ fn build_patch(c: *mut KlpPatch, name: &CStr) -> Result<Patch> {
         );
         return Err(EINVAL);
     }
+    // SAFETY: `c` is valid, see above.
+    if unsafe { (*c).replace } {
+        add_nops(&mut objs, older)?;
+    }
     Ok(Patch {
         name: CString::try_from(name)?,
         // SAFETY: `c` is valid, see above.
@@ -727,6 +798,83 @@ fn build_patch(c: *mut KlpPatch, name: &CStr) -> Result<Patch> {
         c,
         kobj: AtomicPtr::new(null_mut()),
     })
+}
+
+fn func_key<'a>(obj: &'a Object, f: &'a Func) -> replace::FuncKey<'a> {
+    replace::FuncKey {
+        object: obj.name.as_deref().map(CStr::to_bytes),
+        name: f.old_name.to_bytes(),
+        sympos: f.sympos,
+    }
+}
+
+/// Give a replacing patch a no-op for every function of the `older`
+/// patches it does not change itself.
+fn add_nops(objs: &mut KVec<Object>, older: &[Arc<Patch>]) -> Result {
+    let mut old_funcs = KVec::new();
+    for p in older {
+        for o in p.objs.iter() {
+            for f in o.funcs().filter(|f| !f.nop) {
+                old_funcs.push((o, f), GFP_KERNEL)?;
+            }
+        }
+    }
+    let mut old_keys = KVec::with_capacity(old_funcs.len(), GFP_KERNEL)?;
+    for &(o, f) in old_funcs.iter() {
+        old_keys.push(func_key(o, f), GFP_KERNEL)?;
+    }
+    let mut wanted = KVec::new();
+    {
+        let mut new_keys = KVec::new();
+        for o in objs.iter() {
+            for f in o.funcs.iter() {
+                new_keys.push(func_key(o, f), GFP_KERNEL)?;
+            }
+        }
+        for k in replace::nops(&new_keys, &old_keys) {
+            if let Some(&(o, f)) = old_funcs.iter().find(|&&(o, f)| func_key(o, f) == k) {
+                wanted.push((o, f), GFP_KERNEL)?;
+            }
+        }
+    }
+    for (o, f) in wanted {
+        let i = match objs
+            .iter()
+            .position(|n| n.name.as_deref() == o.name.as_deref())
+        {
+            Some(i) => i,
+            None => {
+                objs.push(
+                    Object {
+                        name: o.name.as_deref().map(CString::try_from).transpose()?,
+                        funcs: KVec::new(),
+                        module: AtomicPtr::new(null_mut()),
+                        patched: AtomicBool::new(false),
+                        c: null_mut(),
+                        kobj: AtomicPtr::new(null_mut()),
+                    },
+                    GFP_KERNEL,
+                )?;
+                objs.len() - 1
+            }
+        };
+        objs[i].funcs.push(
+            Func {
+                old_name: CString::try_from(&*f.old_name)?,
+                sympos: f.sympos,
+                new_func: 0,
+                new_size: 0,
+                old_addr: AtomicUsize::new(0),
+                old_size: AtomicUsize::new(0),
+                nop: true,
+                discarded: AtomicBool::new(false),
+                c: null_mut(),
+                kobj: AtomicPtr::new(null_mut()),
+            },
+            GFP_KERNEL,
+        )?;
+    }
+    Ok(())
 }
 
 /// Create the sysfs directories of a patch.
@@ -744,7 +892,8 @@ fn add_kobjects(root: *mut bindings::kobject, patch: &Patch) -> Result {
         &patch.name,
     )?;
     patch.kobj.store(pk, Relaxed);
-    for obj in patch.objs.iter() {
+    // No-ops live only through the transition: they get no directories.
+    for obj in patch.objs.iter().filter(|o| !o.c.is_null()) {
         let ok = add(
             pk,
             shim::KOBJ_OBJECT,
@@ -752,7 +901,7 @@ fn add_kobjects(root: *mut bindings::kobject, patch: &Patch) -> Result {
             obj.display_name(),
         )?;
         obj.kobj.store(ok, Relaxed);
-        for f in obj.funcs.iter() {
+        for f in obj.funcs().filter(|f| !f.nop) {
             let name =
                 CString::try_from_fmt(fmt!("{},{}", show(&f.old_name), sympos::shown(f.sympos)))?;
             match add(ok, shim::KOBJ_FUNC, core::ptr::null(), &name) {
@@ -786,7 +935,7 @@ fn del_kobjects(patch: &Patch) {
         }
     };
     for obj in patch.objs.iter() {
-        for f in obj.funcs.iter() {
+        for f in obj.funcs() {
             del(&f.kobj);
         }
         del(&obj.kobj);
@@ -807,6 +956,44 @@ fn release(patch: Arc<Patch>) {
         // sysfs and every list, so nothing of the module is used any more.
         unsafe { shim::lprs_module_put(module) };
     }
+}
+
+/// The system states a patch description declares.
+fn states_of(c: *mut KlpPatch) -> Result<KVec<replace::State>> {
+    let mut states = KVec::new();
+    // SAFETY: a patch description of a referenced (or the calling) module;
+    // `states` is NULL or ends with an entry whose id is 0.
+    unsafe {
+        let mut s = (*c).states;
+        while !s.is_null() && (*s).id != 0 {
+            states.push(
+                replace::State {
+                    id: (*s).id as u64,
+                    version: (*s).version,
+                },
+                GFP_KERNEL,
+            )?;
+            s = s.add(1);
+        }
+    }
+    Ok(states)
+}
+
+/// Whether the patch `c` can handle the states of the installed patches.
+fn states_compatible(klp: &Klp, c: *mut KlpPatch) -> Result<bool> {
+    let mut installed = KVec::new();
+    for p in klp.patches.iter() {
+        for s in states_of(p.c)? {
+            installed.push(s, GFP_KERNEL)?;
+        }
+    }
+    // SAFETY: the caller's own description.
+    let replace = unsafe { (*c).replace };
+    Ok(replace::states_compatible(
+        &states_of(c)?,
+        replace,
+        installed.iter(),
+    ))
 }
 
 /// `klp_enable_patch()`.
@@ -842,11 +1029,19 @@ pub(crate) fn enable(c: *mut KlpPatch) -> Result {
         pr_err!("patch '{}' is already enabled\n", show(name));
         return Err(EINVAL);
     }
+    if !states_compatible(&klp, c)? {
+        pr_err!(
+            "Livepatch patch ({}) is not compatible with the already installed livepatches.\n",
+            show(name)
+        );
+        return Err(EINVAL);
+    }
     // SAFETY: the module is loading or live.
     if !unsafe { shim::lprs_module_get(module) } {
         return Err(ENODEV);
     }
-    let patch = match build_patch(c, name).and_then(|p| Ok(Arc::new(p, GFP_KERNEL)?)) {
+    let patch = match build_patch(c, name, &klp.patches).and_then(|p| Ok(Arc::new(p, GFP_KERNEL)?))
+    {
         Ok(p) => p,
         Err(e) => {
             drop(klp);
@@ -922,6 +1117,7 @@ fn enable_locked(klp: &mut Klp, patch: &Arc<Patch>) -> Result {
             obj.post_unpatch();
         }
         pr_notice!("'{}': unpatching complete\n", pname);
+        transition::clear_states();
         return Err(e);
     }
     drop(garbage);
@@ -1038,7 +1234,7 @@ extern "C" fn lprs_rs_module_coming(module: *mut bindings::module) -> c_int {
     let mut failed = None;
     'patches: for i in 0..klp.patches.len() {
         let patch = klp.patches[i].clone();
-        for obj in patch.objs.iter() {
+        for obj in patch.objs.iter().filter(|o| !o.is_spent()) {
             if obj.name.as_deref().map(|n| n.to_bytes()) != Some(mname.to_bytes()) {
                 continue;
             }

@@ -233,6 +233,11 @@ extern "C" {
     pub(crate) fn lprs_switch_idle_tasks(check: *mut LprsCheck) -> c_uint;
     pub(crate) fn lprs_force_all(word: c_ulong);
     pub(crate) fn lprs_set_switch_word(word: c_ulong);
+    pub(crate) fn lprs_states_set(
+        prev: *const *mut KlpPatch,
+        nr: c_uint,
+        transition: *mut KlpPatch,
+    ) -> c_int;
     pub(crate) fn lprs_queue_twork(t: *mut Task, word: c_ulong, signal: bool) -> c_int;
     pub(crate) fn lprs_wake_kthread(t: *mut Task);
     pub(crate) fn lprs_task_init() -> c_int;

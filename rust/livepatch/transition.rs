@@ -75,6 +75,21 @@ fn as_cstr(comm: &[u8; 16]) -> &str {
 pub(crate) fn begin(klp: &mut Klp, patch: &Arc<Patch>, target: Universe) {
     let t = Transition::start(klp.last_gen, target);
     klp.last_gen = t.gen;
+    // What klp_get_prev_state() sees: the patches below this one.
+    let below = klp
+        .patches
+        .iter()
+        .position(|p| Arc::ptr_eq(p, patch))
+        .unwrap_or(klp.patches.len());
+    let mut prev = KVec::new();
+    for p in klp.patches.iter().take(below) {
+        let _ = prev.push(p.c_patch(), GFP_KERNEL);
+    }
+    // SAFETY: `prev` holds `len` patch descriptions of referenced modules;
+    // the C side copies the array.
+    if unsafe { shim::lprs_states_set(prev.as_ptr(), prev.len() as c_uint, patch.c_patch()) } != 0 {
+        pr_err!("'{}': out of memory recording system states\n", name(patch));
+    }
     klp.transition = Some(Active {
         patch: patch.clone(),
         t,
@@ -84,7 +99,15 @@ pub(crate) fn begin(klp: &mut Klp, patch: &Arc<Patch>, target: Universe) {
     });
 }
 
-/// Leave the transition without switching anyone (a failed enable).
+/// The transition is over for klp_get_prev_state(): after the last
+/// callbacks, which may still ask.
+pub(crate) fn clear_states() {
+    // SAFETY: records "no transition"; nothing is copied.
+    unsafe { shim::lprs_states_set(core::ptr::null(), 0, core::ptr::null_mut()) };
+}
+
+/// Leave the transition without switching anyone (a failed enable; the
+/// caller runs the callbacks, then `clear_states`).
 pub(crate) fn cancel(klp: &mut Klp) {
     klp.transition = None;
     // SAFETY: plain store.
@@ -207,6 +230,19 @@ fn complete(klp: &mut Klp) {
     let mut garbage = Garbage::new();
     match act.t.target {
         Universe::Patched => {
+            // A replacing patch takes over: the patches below it go, and
+            // so do its no-ops, which only served tasks still running them.
+            let mut replaced = KVec::new();
+            if patch.replace {
+                for old in klp.patches.iter().filter(|p| !Arc::ptr_eq(p, &patch)) {
+                    let _ = replaced.push(old.clone(), GFP_KERNEL);
+                }
+                for old in replaced.iter() {
+                    patch::set_enabled(old, false);
+                    klp.unpatch_objects(old, &mut garbage);
+                }
+                klp.discard_nops(&patch, &mut garbage);
+            }
             // Nobody runs what is below any more: drop the transition from
             // the stacks.
             klp.republish(&patch, &mut garbage);
@@ -215,6 +251,9 @@ fn complete(klp: &mut Klp) {
                 obj.post_patch();
             }
             pr_notice!("'{}': patching complete\n", pname);
+            for old in replaced.iter() {
+                patch::retire(klp, old);
+            }
         }
         Universe::Unpatched => {
             klp.unpatch_objects(&patch, &mut garbage);
@@ -227,6 +266,7 @@ fn complete(klp: &mut Klp) {
             patch::retire(klp, &patch);
         }
     }
+    clear_states();
 }
 
 /// Turn the running transition around (`enabled` written during it).
@@ -266,6 +306,10 @@ pub(crate) fn force(klp: &mut Klp) {
     unsafe { shim::lprs_force_all(word as c_ulong) };
     if act.t.target == Universe::Unpatched {
         act.patch.forced.store(true, Relaxed);
+    } else if act.patch.replace {
+        for p in klp.patches.iter().filter(|p| !Arc::ptr_eq(p, &act.patch)) {
+            p.forced.store(true, Relaxed);
+        }
     }
     complete(klp);
 }

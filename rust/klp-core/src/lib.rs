@@ -10,6 +10,7 @@
 
 pub mod attr;
 pub mod prereq;
+pub mod replace;
 pub mod sympos;
 pub mod transition;
 pub mod validate;
