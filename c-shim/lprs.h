@@ -131,4 +131,7 @@ struct kobject *lprs_kobj_add(struct kobject *parent, int kind, const void *rs,
 			      const char *name);
 void lprs_kobj_del(struct kobject *kobj);
 
+/* shadow.c */
+void lprs_shadow_exit(void);
+
 #endif /* _LPRS_H */

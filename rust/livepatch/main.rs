@@ -93,5 +93,9 @@ impl Drop for Livepatch {
             shim::lprs_flush_free();
             shim::lprs_task_exit();
         }
+        // SAFETY: every module that could use a shadow variable imports
+        // our symbols, holds a reference on us and so is gone: nothing
+        // races with freeing the ones left behind.
+        unsafe { shim::lprs_shadow_exit() };
     }
 }

@@ -246,6 +246,7 @@ extern "C" {
     pub(crate) fn lprs_cancel_transition_work();
     pub(crate) fn lprs_debugfs_init();
     pub(crate) fn lprs_debugfs_exit();
+    pub(crate) fn lprs_shadow_exit();
     fn klp_try_switch_task(msg: *const c_char);
 }
 
