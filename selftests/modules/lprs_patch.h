@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A patch of cmdline_proc_show (what /proc/cmdline prints), built as several
- * modules that differ only in LPRS_TAG, for stacking tests. Each prints
- * "<module name>: patched\n".
+ * modules, for stacking tests. Each prints "<module name>: patched\n". A
+ * module that defines LPRS_REPLACE first is a cumulative (replace) patch.
  */
 #include <linux/module.h>
 #include <linux/livepatch.h>
@@ -31,6 +31,9 @@ static struct klp_object objs[] = {
 static struct klp_patch patch = {
 	.mod = THIS_MODULE,
 	.objs = objs,
+#ifdef LPRS_REPLACE
+	.replace = true,
+#endif
 };
 
 static int lprs_patch_init(void)

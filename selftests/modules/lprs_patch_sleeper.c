@@ -2,19 +2,21 @@
 /*
  * Patches lprs_sleeper_call() of lprs_test_sleeper: answers "patched". While
  * the parameter "hold" is 1, the new function sleeps too, until it is 0 or a
- * signal comes.
+ * signal comes; "hold_kthread" does the same for kthreads only.
  */
 #include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/livepatch.h>
 #include <linux/sched/signal.h>
 
-static bool hold;
+static bool hold, hold_kthread;
 module_param(hold, bool, 0644);
+module_param(hold_kthread, bool, 0644);
 
 static noinline void lprs_patched_sleeper_call(char *buf)
 {
-	while (READ_ONCE(hold) && !signal_pending(current))
+	while ((READ_ONCE(hold) || (READ_ONCE(hold_kthread) && (current->flags & PF_KTHREAD))) &&
+	       !signal_pending(current))
 		msleep_interruptible(20);
 	strscpy(buf, "patched", 16);
 }
