@@ -108,34 +108,79 @@ int lprs_try_switch_task(struct task_struct *t, struct lprs_check *c)
 	return lprs_task_call_func(t, lprs_check_and_switch, c);
 }
 
+#define LPRS_BATCH 256
+
 /*
- * Take a reference on every thread, so the checks can run outside RCU: the
- * walk itself only counts and copies, and stays short with many threads.
+ * Call @fn on every thread, LPRS_BATCH at a time under the RCU read lock,
+ * rescheduling between batches: with many threads, no read-side section
+ * gets long (upstream once hard-locked walking every task in one go). As
+ * the hung-task detector does, the walk pins its place across the break
+ * and gives up when that thread or its leader has exited meanwhile.
+ * Returns false when the walk did not see every thread.
+ */
+static bool lprs_for_each_thread(void (*fn)(struct task_struct *t, void *arg), void *arg)
+{
+	struct task_struct *g, *t;
+	unsigned int n = 0;
+	bool complete = true;
+
+	rcu_read_lock();
+	for_each_process_thread(g, t) {
+		fn(t, arg);
+		if (++n % LPRS_BATCH)
+			continue;
+		get_task_struct(g);
+		get_task_struct(t);
+		rcu_read_unlock();
+		cond_resched();
+		rcu_read_lock();
+		complete = pid_alive(g) && pid_alive(t);
+		put_task_struct(t);
+		put_task_struct(g);
+		if (!complete)
+			break;
+	}
+	rcu_read_unlock();
+	return complete;
+}
+
+struct lprs_task_array {
+	struct task_struct **tasks;
+	unsigned int nr, cap;
+};
+
+static void lprs_count_thread(struct task_struct *t, void *arg)
+{
+	((struct lprs_task_array *)arg)->cap++;
+}
+
+static void lprs_get_thread(struct task_struct *t, void *arg)
+{
+	struct lprs_task_array *a = arg;
+
+	if (a->nr < a->cap) {
+		get_task_struct(t);
+		a->tasks[a->nr++] = t;
+	}
+}
+
+/*
+ * Take a reference on every thread, so the checks can run outside RCU.
+ * Threads the walk misses (see lprs_for_each_thread) are checked in a later
+ * round: completion is decided by lprs_count_pending(), not by this list.
  * Returns the array (free with lprs_tasks_put) and its length in *@nr.
  */
 struct task_struct **lprs_tasks_get(unsigned int *nr)
 {
-	struct task_struct *g, *t, **tasks;
-	unsigned int n = 0, cap = 64;
+	struct lprs_task_array a = { .cap = 64 };
 
-	rcu_read_lock();
-	for_each_process_thread(g, t)
-		cap++;
-	rcu_read_unlock();
-
-	tasks = kvmalloc_array(cap, sizeof(*tasks), GFP_KERNEL);
-	if (!tasks)
+	lprs_for_each_thread(lprs_count_thread, &a);
+	a.tasks = kvmalloc_array(a.cap, sizeof(*a.tasks), GFP_KERNEL);
+	if (!a.tasks)
 		return NULL;
-	rcu_read_lock();
-	for_each_process_thread(g, t) {
-		if (n == cap)
-			break;
-		get_task_struct(t);
-		tasks[n++] = t;
-	}
-	rcu_read_unlock();
-	*nr = n;
-	return tasks;
+	lprs_for_each_thread(lprs_get_thread, &a);
+	*nr = a.nr;
+	return a.tasks;
 }
 
 void lprs_tasks_put(struct task_struct **tasks, unsigned int nr)
@@ -168,20 +213,34 @@ static bool lprs_word_pending(const struct lprs_check *c, unsigned long w)
 	return c->other ? w == c->other : w != c->word;
 }
 
-/* How many threads and idle tasks are pending. Reads only, under RCU. */
+struct lprs_pending_count {
+	const struct lprs_check *check;
+	unsigned int n;
+};
+
+static void lprs_count_pending_thread(struct task_struct *t, void *arg)
+{
+	struct lprs_pending_count *pc = arg;
+	unsigned long word;
+
+	if (!t->exit_state && lprs_read_word(t, &word) && lprs_word_pending(pc->check, word))
+		pc->n++;
+}
+
+/*
+ * How many threads and idle tasks are pending; at least 1 when the walk
+ * could not see every thread, so a transition never completes on a partial
+ * look.
+ */
 unsigned int lprs_count_pending(const struct lprs_check *c)
 {
-	struct task_struct *g, *t;
-	unsigned int n = 0;
-	unsigned long word;
+	struct lprs_pending_count pc = { .check = c };
+	unsigned int n;
 	int cpu;
 
-	rcu_read_lock();
-	for_each_process_thread(g, t) {
-		if (!t->exit_state && lprs_read_word(t, &word) && lprs_word_pending(c, word))
-			n++;
-	}
-	rcu_read_unlock();
+	if (!lprs_for_each_thread(lprs_count_pending_thread, &pc))
+		pc.n++;
+	n = pc.n;
 	for_each_online_cpu(cpu) {
 		if (lprs_word_pending(c, READ_ONCE(*lprs_task_word(lprs_idle_task(cpu)))))
 			n++;
@@ -355,18 +414,23 @@ void lprs_cancel_transition_work(void)
 	cancel_delayed_work_sync(&lprs_transition_work);
 }
 
-/* force: every thread and idle task gets @word, running or not. */
+static void lprs_force_thread(struct task_struct *t, void *arg)
+{
+	if (!t->exit_state)
+		lprs_write_word(t, *(unsigned long *)arg);
+}
+
+/*
+ * force: every thread and idle task gets @word, running or not. A walk cut
+ * short starts over (writing the same word twice is harmless; new threads
+ * inherit it from their parents).
+ */
 void lprs_force_all(unsigned long word)
 {
-	struct task_struct *g, *t;
 	int cpu;
 
-	rcu_read_lock();
-	for_each_process_thread(g, t) {
-		if (!t->exit_state)
-			lprs_write_word(t, word);
-	}
-	rcu_read_unlock();
+	while (!lprs_for_each_thread(lprs_force_thread, &word))
+		;
 	for_each_possible_cpu(cpu)
 		WRITE_ONCE(*lprs_task_word(lprs_idle_task(cpu)), word);
 }
