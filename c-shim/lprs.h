@@ -60,7 +60,7 @@ void lprs_taint(struct module *patch_mod);
 void lprs_schedule_free(void);
 void lprs_flush_free(void);
 void lprs_pr_debug(const char *msg);
-void klp_try_switch_task(const char *msg);
+void klp_try_switch_task(const char *msg, unsigned long addr);
 
 /* task.c */
 enum { LPRS_RUNNING = 1, LPRS_UNRELIABLE, LPRS_SLEEPING_IN };

@@ -100,7 +100,10 @@ void lprs_pr_debug(const char *msg)
  * Per-task messages of a transition round, under the function name the
  * upstream selftests silence with "func klp_try_switch_task -p".
  */
-void klp_try_switch_task(const char *msg)
+void klp_try_switch_task(const char *msg, unsigned long addr)
 {
-	pr_debug("%s\n", msg);
+	if (addr)
+		pr_debug("%s %ps\n", msg, (void *)addr);
+	else
+		pr_debug("%s\n", msg);
 }

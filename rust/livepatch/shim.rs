@@ -130,11 +130,14 @@ pub(crate) struct LprsPending {
 }
 
 /// Why a task could not switch (`LPRS_*` of lprs.h).
+/// `LPRS_SLEEPING_IN` of c-shim/lprs.h.
+pub(crate) const WHY_SLEEPING_IN: c_int = 3;
+
 pub(crate) fn reason(why: c_int) -> &'static str {
     match why {
         1 => "is running",
         2 => "has an unreliable stack",
-        3 => "is sleeping on a function in transition",
+        WHY_SLEEPING_IN => "is sleeping on function",
         _ => "cannot be switched",
     }
 }
@@ -247,7 +250,7 @@ extern "C" {
     pub(crate) fn lprs_debugfs_init();
     pub(crate) fn lprs_debugfs_exit();
     pub(crate) fn lprs_shadow_exit();
-    fn klp_try_switch_task(msg: *const c_char);
+    fn klp_try_switch_task(msg: *const c_char, addr: c_ulong);
 }
 
 /// Find the kernel's symbol lookup and ask the kernel what it offers.
@@ -276,10 +279,11 @@ pub(crate) fn debug(args: core::fmt::Arguments<'_>) {
 
 /// A per-task debug message, under the same dynamic-debug function name as
 /// upstream's (`func klp_try_switch_task`), so tests can silence it alone.
-pub(crate) fn debug_switch(args: core::fmt::Arguments<'_>) {
+/// With `addr`, the message ends with the function containing it.
+pub(crate) fn debug_switch(args: core::fmt::Arguments<'_>, addr: c_ulong) {
     if let Ok(msg) = CString::try_from_fmt(args) {
         // SAFETY: `msg` is NUL-terminated and outlives the call.
-        unsafe { klp_try_switch_task(msg.as_char_ptr()) };
+        unsafe { klp_try_switch_task(msg.as_char_ptr(), addr) };
     }
 }
 

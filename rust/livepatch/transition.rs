@@ -167,13 +167,20 @@ pub(crate) fn try_complete(klp: &mut Klp) {
             continue;
         }
         let reason = shim::reason(why);
-        shim::debug_switch(fmt!(
-            "{}: {}:{} {}",
-            name(&patch),
-            as_cstr(&info.comm),
-            info.pid,
-            reason
-        ));
+        let blocking = if why == shim::WHY_SLEEPING_IN {
+            check.addr
+        } else {
+            0
+        };
+        shim::debug_switch(
+            fmt!(
+                "klp_try_switch_task: {}:{} {}",
+                as_cstr(&info.comm),
+                info.pid,
+                reason
+            ),
+            blocking,
+        );
         if !info.kthread && (!act.asked || escalate) {
             // SAFETY: `t` is referenced; the work holds its own module ref.
             let _ = unsafe { shim::lprs_queue_twork(t, word as c_ulong, escalate) };

@@ -14,6 +14,7 @@ cat /proc/lprs_sleeper > /tmp/reader.out &
 reader=$!
 wait_until 10 sleepers_inside 2 || fail "reader and kthread not inside the function"
 kt=$(pid_of lprs_sleeper)
+echo 'module livepatch +p' > /sys/kernel/debug/dynamic_debug/control
 expect_ok insmod $MODDIR/$P.ko
 sleep 2.5
 expect_eq "transition" "$(cat $LP_SYSFS/$P/transition)" 1
@@ -26,6 +27,10 @@ grep -qE "^$kt lprs_sleeper sleeping-in lprs_sleeper_call\+" <<< "$pending" ||
 	fail "the kthread ($kt) is not listed as sleeping in lprs_sleeper_call"
 expect_eq "pending tasks" "$(grep -vc '^#' <<< "$pending")" 2
 expect_eq "the kthread's last answer" "$(kthread_answer)" none
+# Upstream's per-task debug lines, under the same function name.
+expect_dmesg "livepatch: klp_try_switch_task: cat:$reader is sleeping on function lprs_sleeper_call \[lprs_test_sleeper\]"
+expect_dmesg "livepatch: klp_try_switch_task: lprs_sleeper:$kt is sleeping on function lprs_sleeper_call"
+echo 'module livepatch -p' > /sys/kernel/debug/dynamic_debug/control
 
 start_case "a task that switched runs the new function meanwhile"
 # This shell switched (it sleeps elsewhere), and children start in their
