@@ -406,7 +406,7 @@ static DECLARE_DELAYED_WORK(lprs_transition_work, lprs_transition_work_fn);
 
 void lprs_schedule_transition_work(unsigned long delay_ms)
 {
-	mod_delayed_work(system_wq, &lprs_transition_work, msecs_to_jiffies(delay_ms));
+	mod_delayed_work(system_dfl_wq, &lprs_transition_work, msecs_to_jiffies(delay_ms));
 }
 
 void lprs_cancel_transition_work(void)
