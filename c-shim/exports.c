@@ -18,6 +18,6 @@ EXPORT_SYMBOL_GPL(klp_shadow_free_all);
 
 /* The Rust side mirrors these layouts (rust/livepatch/shim.rs). */
 static_assert(sizeof(struct klp_func) == 64);
-static_assert(sizeof(struct klp_object) == 80);
+static_assert(sizeof(struct klp_object) == 88);
 static_assert(sizeof(struct klp_state) == 24);
 static_assert(sizeof(struct klp_patch) == 40);

@@ -22,7 +22,7 @@ static unsigned long (*lprs_kallsyms_lookup_name)(const char *name);
  * CPU enforces IBT: objtool seals the ENDBR of functions whose address is
  * never taken, and calling those would fault.
  */
-static bool lprs_ksym_callable(unsigned long addr)
+bool lprs_ksym_callable(unsigned long addr)
 {
 #ifdef CONFIG_X86_KERNEL_IBT
 	u32 insn;

@@ -12,6 +12,7 @@ struct kobject;
 int lprs_ksyms_init(void);
 unsigned long lprs_ksym(const char *name);
 unsigned long lprs_ksym_func(const char *name);
+bool lprs_ksym_callable(unsigned long addr);
 
 /* env.c */
 bool lprs_kernel_has_ipmodify(void);
@@ -26,6 +27,7 @@ unsigned long lprs_symbol_size(unsigned long addr);
 struct module *lprs_find_live_module(const char *name);
 bool lprs_addr_is_runtime(unsigned long addr);
 bool lprs_addr_is_traceable(unsigned long addr);
+bool lprs_addr_is_uncallable_text(unsigned long addr);
 bool lprs_module_is_patch(struct module *mod);
 
 /* ftrace.c */

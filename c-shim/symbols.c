@@ -40,12 +40,17 @@ static int (*lprs_kallsyms_lookup_size_offset)(unsigned long addr,
 static struct module *(*lprs_find_module_fn)(const char *name);
 static unsigned long (*lprs_ftrace_location)(unsigned long ip);
 
+static int (*lprs_kernel_text_address)(unsigned long addr);
+
 int lprs_symbols_init(void)
 {
 	lprs_kallsyms_on_each_match_symbol = (void *)lprs_ksym_func("kallsyms_on_each_match_symbol");
 	lprs_kallsyms_lookup_size_offset = (void *)lprs_ksym_func("kallsyms_lookup_size_offset");
 	lprs_find_module_fn = (void *)lprs_ksym_func("find_module");
 	lprs_ftrace_location = (void *)lprs_ksym_func("ftrace_location");
+	lprs_kernel_text_address = (void *)lprs_ksym_func("kernel_text_address");
+	if (!lprs_kernel_text_address)
+		pr_warn("kernel_text_address not found: every symbol reference is checked as code\n");
 	if (!lprs_kallsyms_on_each_match_symbol || !lprs_kallsyms_lookup_size_offset ||
 	    !lprs_find_module_fn || !lprs_ftrace_location) {
 		pr_err("cannot resolve the kernel's symbol lookup functions\n");
@@ -116,6 +121,17 @@ struct module *lprs_find_live_module(const char *name)
 bool lprs_addr_is_traceable(unsigned long addr)
 {
 	return lprs_ftrace_location(addr);
+}
+
+/*
+ * Whether @addr is code that a patch could not call through a pointer: with
+ * IBT enforced, objtool sealed its ENDBR (its address is never taken).
+ */
+bool lprs_addr_is_uncallable_text(unsigned long addr)
+{
+	if (lprs_kernel_text_address && !lprs_kernel_text_address(addr))
+		return false;
+	return !lprs_ksym_callable(addr);
 }
 
 /* Whether @addr lies in livepatch.ko itself. */

@@ -552,23 +552,88 @@ fn show(s: &CStr) -> &str {
     s.to_str().unwrap_or("?")
 }
 
+/// The address of `name` at `pos` in `module` (NULL: vmlinux).
+fn lookup(
+    module: *mut bindings::module,
+    name: &CStr,
+    pos: u64,
+) -> core::result::Result<c_ulong, sympos::SymposError> {
+    let mut addr: c_ulong = 0;
+    // SAFETY: `module` is live (see callers), the name is NUL-terminated.
+    let count =
+        unsafe { shim::lprs_symbol_search(module, name.as_char_ptr(), pos as c_ulong, &mut addr) };
+    sympos::select(count as u64, pos).map(|_| addr)
+}
+
+/// Resolve the symbol references of `obj` in `module` and hand the
+/// addresses to the patch code; nothing is written unless all resolve.
+fn resolve_refs(patch: &Patch, obj: &Object, module: *mut bindings::module) -> Result {
+    if obj.c.is_null() {
+        return Ok(());
+    }
+    let objname = show(obj.display_name());
+    let pname = show(&patch.name);
+    let mut resolved = KVec::new();
+    // SAFETY: `obj.c` is the author's description; `syms` is NULL or ends
+    // with an entry without a name.
+    let mut r = unsafe { (*obj.c).syms };
+    // SAFETY: as above.
+    while !r.is_null() && !unsafe { (*r).name }.is_null() {
+        // SAFETY: as above.
+        let (name, pos, dest) = unsafe { (CStr::from_char_ptr((*r).name), (*r).sympos, (*r).addr) };
+        let shown = show(name);
+        let addr = match lookup(module, name, pos as u64) {
+            Ok(a) => a,
+            Err(e) => {
+                pr_err!(
+                    "patch '{}': cannot resolve symbol reference '{}' in object '{}': {}\n",
+                    pname,
+                    shown,
+                    objname,
+                    match e {
+                        sympos::SymposError::NotFound => "not found",
+                        sympos::SymposError::Ambiguous { .. } => "ambiguous, set its sympos",
+                        sympos::SymposError::NoSuchPosition { .. } => "no symbol at that position",
+                    }
+                );
+                return Err(EINVAL);
+            }
+        };
+        // SAFETY: reads code bytes with a fault-safe copy.
+        if unsafe { shim::lprs_addr_is_uncallable_text(addr) } {
+            pr_err!(
+                "patch '{}': symbol reference '{}' in object '{}' is a function whose address is never taken, which IBT forbids calling through a pointer\n",
+                pname, shown, objname
+            );
+            return Err(EINVAL);
+        }
+        if dest.is_null() {
+            pr_err!(
+                "patch '{}': symbol reference '{}' in object '{}' has no destination (addr is NULL)\n",
+                pname,
+                shown,
+                objname
+            );
+            return Err(EINVAL);
+        }
+        resolved.push((dest, addr), GFP_KERNEL)?;
+        // SAFETY: still inside the array.
+        r = unsafe { r.add(1) };
+    }
+    for (dest, addr) in resolved {
+        // SAFETY: the author's pointer variable, in the patch module's data.
+        unsafe { *dest = addr as *mut c_void };
+    }
+    Ok(())
+}
+
 /// Resolve the old functions of `obj` in `module` (NULL: vmlinux).
 fn resolve_object(patch: &Patch, obj: &Object, module: *mut bindings::module) -> Result {
     let objname = show(obj.display_name());
     for f in obj.funcs() {
-        let mut addr: c_ulong = 0;
         let name = show(&f.old_name);
-        // SAFETY: `module` is live (see callers), the name is NUL-terminated.
-        let count = unsafe {
-            shim::lprs_symbol_search(
-                module,
-                f.old_name.as_char_ptr(),
-                f.sympos as c_ulong,
-                &mut addr,
-            )
-        };
-        match sympos::select(count as u64, f.sympos) {
-            Ok(_) => {}
+        let addr = match lookup(module, &f.old_name, f.sympos) {
+            Ok(a) => a,
             Err(sympos::SymposError::NotFound) => {
                 pr_err!("symbol '{}' not found in symbol table\n", name);
                 return Err(EINVAL);
@@ -590,7 +655,7 @@ fn resolve_object(patch: &Patch, obj: &Object, module: *mut bindings::module) ->
                 );
                 return Err(EINVAL);
             }
-        }
+        };
         // SAFETY: only reads our own module's bounds.
         if unsafe { shim::lprs_addr_is_runtime(addr) } {
             pr_err!(
@@ -627,6 +692,7 @@ fn resolve_object(patch: &Patch, obj: &Object, module: *mut bindings::module) ->
             }
         }
     }
+    resolve_refs(patch, obj, module)?;
     obj.module.store(module, Relaxed);
     if !obj.c.is_null() {
         // SAFETY: as above.

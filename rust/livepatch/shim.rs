@@ -43,6 +43,15 @@ pub(crate) struct KlpObject {
     pub(crate) dynamic: bool,
     pub(crate) patched: bool,
     pub(crate) rs: *mut c_void,
+    pub(crate) syms: *mut KlpSymRef,
+}
+
+/// `struct klp_sym_ref` (livepatch-rs extension).
+#[repr(C)]
+pub(crate) struct KlpSymRef {
+    pub(crate) name: *const c_char,
+    pub(crate) sympos: c_ulong,
+    pub(crate) addr: *mut *mut c_void,
 }
 
 /// `struct klp_state`.
@@ -67,7 +76,7 @@ pub(crate) struct KlpPatch {
 
 // The C header asserts the same sizes (c-shim/exports.c).
 const _: () = assert!(core::mem::size_of::<KlpFunc>() == 64);
-const _: () = assert!(core::mem::size_of::<KlpObject>() == 80);
+const _: () = assert!(core::mem::size_of::<KlpObject>() == 88);
 const _: () = assert!(core::mem::size_of::<KlpState>() == 24);
 const _: () = assert!(core::mem::size_of::<KlpPatch>() == 40);
 
@@ -192,6 +201,7 @@ extern "C" {
     pub(crate) fn lprs_find_live_module(name: *const c_char) -> *mut bindings::module;
     pub(crate) fn lprs_addr_is_runtime(addr: c_ulong) -> bool;
     pub(crate) fn lprs_addr_is_traceable(addr: c_ulong) -> bool;
+    pub(crate) fn lprs_addr_is_uncallable_text(addr: c_ulong) -> bool;
     pub(crate) fn lprs_module_is_patch(module: *mut bindings::module) -> bool;
 
     pub(crate) fn lprs_ops_alloc(old_addr: c_ulong) -> *mut LprsOps;

@@ -19,10 +19,25 @@ static noinline void lprs_target_message(char *buf)
 	strscpy(buf, "original", LPRS_MSG_LEN);
 }
 
+/*
+ * A static variable and a static function for patches to reach through
+ * symbol references (lprs_patch_target_syms.c). The function's address is
+ * taken, so the compiler keeps its full calling convention.
+ */
+static unsigned int lprs_target_reads;
+
+static noinline void lprs_target_format(char *buf, unsigned int n)
+{
+	snprintf(buf, LPRS_MSG_LEN, "read %u", n);
+}
+
+static void (*lprs_target_format_ptr)(char *, unsigned int) __used = lprs_target_format;
+
 static int lprs_target_show(struct seq_file *m, void *v)
 {
 	char buf[LPRS_MSG_LEN];
 
+	WRITE_ONCE(lprs_target_reads, lprs_target_reads + 1);
 	lprs_target_message(buf);
 	seq_printf(m, "%s\n", buf);
 	return 0;

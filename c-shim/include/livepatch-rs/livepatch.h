@@ -49,6 +49,27 @@ struct klp_func {
 	void *rs;
 };
 
+/*
+ * livepatch-rs extension: a symbol of the object (vmlinux or a module) that
+ * the patch code cannot link against, such as a static function or
+ * variable. The runtime resolves name and sympos (as for klp_func) when the
+ * object is patched, before any new function of the object can run, and
+ * stores the address in *addr: data only, no code is rewritten.
+ */
+struct klp_sym_ref {
+	const char *name;
+	unsigned long sympos;
+	void **addr;
+};
+
+/*
+ * KLP_SYM_REF("name", sympos, &ptr): an entry of a klp_object's .syms array
+ * (ended by { }), where ptr is the patch's own typed pointer, e.g.
+ *	static int (*klp_version_proc_show)(struct seq_file *m, void *v);
+ */
+#define KLP_SYM_REF(_name, _sympos, _ptr)				\
+	{ .name = (_name), .sympos = (_sympos), .addr = (void **)(_ptr) }
+
 struct klp_object {
 	/* set by the patch author; name NULL means vmlinux */
 	const char *name;
@@ -60,6 +81,9 @@ struct klp_object {
 	bool dynamic;
 	bool patched;
 	void *rs;
+
+	/* set by the patch author (livepatch-rs extension): symbol references */
+	struct klp_sym_ref *syms;
 };
 
 struct klp_state {
