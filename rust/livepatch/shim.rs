@@ -8,77 +8,11 @@ use super::prereq::KernelFeatures;
 use core::ffi::c_uint;
 use kernel::{bindings, prelude::*};
 
-/// `struct klp_func`.
-#[repr(C)]
-pub(crate) struct KlpFunc {
-    pub(crate) old_name: *const c_char,
-    pub(crate) new_func: *mut c_void,
-    pub(crate) old_sympos: c_ulong,
-    pub(crate) old_func: *mut c_void,
-    pub(crate) old_size: c_ulong,
-    pub(crate) new_size: c_ulong,
-    pub(crate) nop: bool,
-    pub(crate) patched: bool,
-    pub(crate) transition: bool,
-    pub(crate) rs: *mut c_void,
-}
-
-/// `struct klp_callbacks`.
-#[repr(C)]
-pub(crate) struct KlpCallbacks {
-    pub(crate) pre_patch: Option<unsafe extern "C" fn(*mut KlpObject) -> c_int>,
-    pub(crate) post_patch: Option<unsafe extern "C" fn(*mut KlpObject)>,
-    pub(crate) pre_unpatch: Option<unsafe extern "C" fn(*mut KlpObject)>,
-    pub(crate) post_unpatch: Option<unsafe extern "C" fn(*mut KlpObject)>,
-    pub(crate) post_unpatch_enabled: bool,
-}
-
-/// `struct klp_object`.
-#[repr(C)]
-pub(crate) struct KlpObject {
-    pub(crate) name: *const c_char,
-    pub(crate) funcs: *mut KlpFunc,
-    pub(crate) callbacks: KlpCallbacks,
-    pub(crate) module: *mut bindings::module,
-    pub(crate) dynamic: bool,
-    pub(crate) patched: bool,
-    pub(crate) rs: *mut c_void,
-    pub(crate) syms: *mut KlpSymRef,
-}
-
-/// `struct klp_sym_ref` (livepatch-rs extension).
-#[repr(C)]
-pub(crate) struct KlpSymRef {
-    pub(crate) name: *const c_char,
-    pub(crate) sympos: c_ulong,
-    pub(crate) addr: *mut *mut c_void,
-}
-
-/// `struct klp_state`.
-#[repr(C)]
-pub(crate) struct KlpState {
-    pub(crate) id: c_ulong,
-    pub(crate) version: c_uint,
-    pub(crate) data: *mut c_void,
-}
-
-/// `struct klp_patch`.
-#[repr(C)]
-pub(crate) struct KlpPatch {
-    pub(crate) module: *mut bindings::module,
-    pub(crate) objs: *mut KlpObject,
-    pub(crate) states: *mut KlpState,
-    pub(crate) replace: bool,
-    pub(crate) enabled: bool,
-    pub(crate) forced: bool,
-    pub(crate) rs: *mut c_void,
-}
-
-// The C header asserts the same sizes (c-shim/exports.c).
-const _: () = assert!(core::mem::size_of::<KlpFunc>() == 64);
-const _: () = assert!(core::mem::size_of::<KlpObject>() == 88);
-const _: () = assert!(core::mem::size_of::<KlpState>() == 24);
-const _: () = assert!(core::mem::size_of::<KlpPatch>() == 40);
+// The patch structures, shared with the Rust API for patch modules.
+#[allow(unreachable_pub)]
+#[path = "../klp/abi.rs"]
+mod abi;
+pub(crate) use abi::*;
 
 /// The head of `struct lprs_func_stack`.
 #[repr(C)]
