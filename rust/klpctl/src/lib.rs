@@ -275,7 +275,7 @@ fn print_installed(env: &Env, inst: &[Installed], release: &str) {
                 }
                 (None, false) => String::new(),
             };
-            println!("  {} {what}", i.name);
+            println!("{}", format!("  {} {what}", i.name).trim_end());
         }
     }
 }
@@ -433,11 +433,16 @@ fn check(env: &Env, verbose: bool) -> Res<i32> {
         return say(NO_RUNTIME, "the livepatch-rs runtime is not loaded".into());
     }
     let mut problems = Vec::new();
+    // A patch that a cumulative one replaced is gone from sysfs, its
+    // module still loaded: that is as good as loaded.
+    let replaced = Patch::all(env)?.iter().any(|p| p.enabled && p.replace);
     for i in &inst {
         if let Some(e) = i.info.as_ref().err().cloned().or_else(|| mismatch(i)) {
             problems.push(format!("{}: {e}", i.file.display()));
         } else if !env.patch_dir(&i.name).exists() {
-            problems.push(format!("{} is not loaded", i.name));
+            if !(replaced && env.module_loaded(&i.name)) {
+                problems.push(format!("{} is not loaded", i.name));
+            }
         } else {
             let p = Patch::read(env, &i.name)?;
             if !p.enabled {
@@ -599,7 +604,7 @@ fn load_one(env: &Env, file: &Path, name: &str, release: &str, timeout: Duration
         Wait::Stalled(tasks) => {
             let blocked = kernel::report_tasks(env, &tasks);
             let t = timeout.as_secs();
-            println!("{name}: transition stalled for {t}s, reverting; blocked by:\n{blocked}");
+            println!("{name}: transition stalled for {t}s, reverting it (enabled = 0)");
             let stuck = |why: String| {
                 Fail::new(
                     STUCK,
@@ -701,7 +706,7 @@ fn unload_one(env: &Env, name: &str, timeout: Duration) -> Res<()> {
         if let Wait::Stalled(tasks) = kernel::wait(env, name, Until::Gone, timeout)? {
             let blocked = kernel::report_tasks(env, &tasks);
             let t = timeout.as_secs();
-            println!("{name}: unpatching stalled for {t}s, re-enabling; blocked by:\n{blocked}");
+            println!("{name}: unpatching stalled for {t}s, reverting it (enabled = 1)");
             let stuck = |why: String| {
                 Fail::new(
                     STUCK,

@@ -897,7 +897,15 @@ fn check_exit_codes() {
     write(&fx.p("sys/kernel/livepatch/a/transition"), "0\n");
     let o = fx.run(&["check"]);
     assert_eq!((o.code, o.out.as_str(), o.err.as_str()), (0, "", ""));
-    write(&fx.p("sys/kernel/livepatch/a/transition"), "2\n");
+    // Replaced by a cumulative patch: the module stays, sysfs goes.
+    fx.installed("r");
+    assert_eq!(fx.run(&["check"]).code, 5);
+    fx.patch("r", true, false, true, 2);
+    fs::remove_dir_all(fx.p("sys/kernel/livepatch/a")).unwrap();
+    assert_eq!(fx.run(&["check", "-v"]).code, 0);
+    fs::remove_dir_all(fx.p("sys/module/a")).unwrap();
+    assert_eq!(fx.run(&["check"]).code, 5, "a is not loaded at all");
+    write(&fx.p("sys/kernel/livepatch/r/transition"), "2\n");
     assert_eq!(fx.run(&["check"]).code, 1, "malformed");
 }
 
