@@ -12,7 +12,7 @@ BUILD := $(CURDIR)/build/$(KCONFIG)
 Q := @
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all bootstrap kernel module test-modules check host-test vm-test test demo shell clean
+.PHONY: all bootstrap kernel module klpctl test-modules check host-test vm-test test demo shell clean
 
 all: module
 
@@ -32,6 +32,18 @@ test-modules: module
 	$(Q)for t in selftests/tools/*.c; do \
 		gcc -O2 -Wall -static -pthread -o $(BUILD)/guest-bin/$$(basename $$t .c) $$t || exit 1; \
 	done
+	$(Q)$(MAKE) klpctl
+	$(Q)cp $(KLPCTL) $(BUILD)/guest-bin/klpctl
+	@# A patch "built for another kernel": lprs_patch_a with the release in
+	@# its vermagic replaced in place by one of the same length.
+	$(Q)perl -0777 -pe 's/(vermagic=)(\S+)/$$1 . substr("9.9.9-other" . "x" x 64, 0, length($$2))/e' \
+		$(BUILD)/test-modules/lprs_patch_a.ko > $(BUILD)/test-modules/lprs_patch_foreign.ko
+
+# klpctl, statically linked (glibc) so that it runs in the VM's initramfs.
+KLPCTL := $(CURDIR)/target/x86_64-unknown-linux-gnu/release/klpctl
+klpctl:
+	$(Q)RUSTFLAGS='-C target-feature=+crt-static' cargo build -q --release \
+		--target x86_64-unknown-linux-gnu -p klpctl
 
 host-test:
 	$(Q)selftests/check.sh --host-only
