@@ -5,6 +5,7 @@
 #   KSRC=dir       use this kernel source tree instead of fetching 7.2.13
 #   KDIR=dir       use this already-built kernel tree (skips the kernel build)
 #   T=name         with `make test`: run one VM test of selftests/tests/
+#   DESTDIR, PREFIX, UNITDIR   with `make install`
 
 KCONFIG ?= default
 export KCONFIG KSRC KDIR
@@ -12,7 +13,7 @@ BUILD := $(CURDIR)/build/$(KCONFIG)
 Q := @
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all bootstrap kernel module klpctl test-modules check host-test vm-test test demo shell clean
+.PHONY: all bootstrap kernel module klpctl install test-modules check host-test vm-test test demo shell clean
 
 all: module
 
@@ -44,6 +45,17 @@ KLPCTL := $(CURDIR)/target/x86_64-unknown-linux-gnu/release/klpctl
 klpctl:
 	$(Q)RUSTFLAGS='-C target-feature=+crt-static' cargo build -q --release \
 		--target x86_64-unknown-linux-gnu -p klpctl
+
+# The runtime (into /lib/modules/<its release>/extra, where klpctl looks for
+# it), klpctl and the boot-time unit.
+PREFIX ?= /usr/local
+UNITDIR ?= /lib/systemd/system
+install: module klpctl
+	$(Q)rel=$$(modinfo -F vermagic $(BUILD)/module/livepatch.ko | cut -d' ' -f1) && \
+	install -D -m 644 $(BUILD)/module/livepatch.ko $(DESTDIR)/lib/modules/$$rel/extra/livepatch.ko
+	$(Q)install -D -m 755 $(KLPCTL) $(DESTDIR)$(PREFIX)/sbin/klpctl
+	$(Q)mkdir -p $(DESTDIR)$(UNITDIR) $(DESTDIR)/var/lib/livepatch-rs
+	$(Q)sed 's|@SBINDIR@|$(PREFIX)/sbin|' dist/livepatch-rs.service.in > $(DESTDIR)$(UNITDIR)/livepatch-rs.service
 
 host-test:
 	$(Q)selftests/check.sh --host-only
