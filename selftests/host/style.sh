@@ -2,7 +2,8 @@
 # rustfmt and clippy are clean on the whole Rust tree, module crate included.
 set -u
 cd "$(dirname "$0")/../.."
-if out=$(rustfmt --edition 2021 --check rust/livepatch/main.rs rust/klp-core/src/lib.rs 2>&1); then
+if out=$(rustfmt --edition 2021 --check rust/livepatch/main.rs rust/klp-core/src/lib.rs \
+	rust/klpctl/src/lib.rs rust/klpctl/src/main.rs rust/klpctl/tests/cli.rs 2>&1); then
 	echo "PASS: rustfmt is clean"
 else
 	echo "FAIL: rustfmt is clean: $(echo "$out" | grep -m1 '^Diff in')"
