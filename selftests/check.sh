@@ -82,6 +82,12 @@ vm_tests() {
 	fi
 	local logs=$root/build/$KCONFIG/logs payload up=$root/build/$KCONFIG/upstream
 	rm -rf "$logs"; mkdir -p "$logs"
+	if ! ((${#only[@]})); then
+		# The Rust patch API refuses mismatched replacements at compile time.
+		"$root/selftests/compile/run.sh" > "$logs/compile.out" 2>&1
+		record_lines compile "$logs/compile.out"
+		[ "$counted" -gt 0 ] || { cat "$logs/compile.out"; record FAIL "compile checks" "none ran"; }
+	fi
 	if ! "$root/selftests/upstream/prepare.sh" "$up" > /dev/null 2> "$logs/upstream-prepare.log"; then
 		cat "$logs/upstream-prepare.log"; rm -rf "$up"
 		record FAIL "upstream: preparing the kernel's livepatch selftests"

@@ -6,8 +6,8 @@
 
 #![allow(dead_code)]
 
-use kernel::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
 use kernel::bindings;
+use kernel::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
 
 /// `struct klp_func`.
 #[repr(C)]

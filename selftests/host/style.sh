@@ -3,7 +3,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 if out=$(rustfmt --edition 2021 --check rust/livepatch/main.rs rust/klp-core/src/lib.rs \
-	rust/klpctl/src/lib.rs rust/klpctl/src/main.rs rust/klpctl/tests/cli.rs 2>&1); then
+	rust/klpctl/src/lib.rs rust/klpctl/src/main.rs rust/klpctl/tests/cli.rs \
+	rust/klp/klp.rs selftests/modules/*.rs selftests/compile/*/*.rs 2>&1); then
 	echo "PASS: rustfmt is clean"
 else
 	echo "FAIL: rustfmt is clean: $(echo "$out" | grep -m1 '^Diff in')"
