@@ -177,13 +177,7 @@ impl Object {
             name,
             funcs: KVec::new(),
             syms: KVec::new(),
-            callbacks: KlpCallbacks {
-                pre_patch: None,
-                post_patch: None,
-                pre_unpatch: None,
-                post_unpatch: None,
-                post_unpatch_enabled: false,
-            },
+            callbacks: no_callbacks(),
         }
     }
 
@@ -344,6 +338,16 @@ impl Patch {
     }
 }
 
+const fn no_callbacks() -> KlpCallbacks {
+    KlpCallbacks {
+        pre_patch: None,
+        post_patch: None,
+        pre_unpatch: None,
+        post_unpatch: None,
+        post_unpatch_enabled: false,
+    }
+}
+
 fn zeroed_func() -> KlpFunc {
     KlpFunc {
         old_name: core::ptr::null(),
@@ -363,13 +367,7 @@ fn zeroed_object() -> KlpObject {
     KlpObject {
         name: core::ptr::null(),
         funcs: null_mut(),
-        callbacks: KlpCallbacks {
-            pre_patch: None,
-            post_patch: None,
-            pre_unpatch: None,
-            post_unpatch: None,
-            post_unpatch_enabled: false,
-        },
+        callbacks: no_callbacks(),
         module: null_mut(),
         dynamic: false,
         patched: false,

@@ -41,11 +41,15 @@ for f in enabled transition replace stack_order; do
 	printf '    %s/lprs_demo_fix_v1/%s = %s\n' $LP $f "$(cat $LP/lprs_demo_fix_v1/$f)"
 done
 printf '    %s/lprs_demo_fix_v1/lprs_demo_bank/patched = %s\n' $LP "$(cat $LP/lprs_demo_fix_v1/lprs_demo_bank/patched)"
+say "...and what an operator runs instead (klpctl):"
+run /lprs/bin/klpctl status
 
 say "A cumulative patch (v2) replaces v1 atomically, in one transition:"
 run insmod $M/lprs_demo_fix_v2.ko
 while [ "$(state lprs_demo_fix_v2)" = 1 ]; do sleep 0.2; done
 run ls $LP
+say "The effective patch level, like Ksplice's uptrack-uname:"
+run /lprs/bin/klpctl uname
 say "v1 is no longer in use, so its module can go:"
 run rmmod lprs_demo_fix_v1
 sleep 3

@@ -16,6 +16,8 @@ section "Transition complete" "What the runtime reports" | grep -q "fixed by lpr
 	fail "no fixed behaviour after the patch"
 section "Transition complete" "What the runtime reports" | grep -q "BUG" && fail "bug still shows after the patch"
 grep -qx "lprs_demo_fix_v2" /tmp/demo.out || fail "v2 did not replace v1"
+section "what an operator runs" "A cumulative patch" | grep -q "lprs_demo_fix_v1" || fail "klpctl status does not show the patch"
+grep -qx "$(uname -r)+2" /tmp/demo.out || fail "klpctl uname does not show v2"
 section "v1 is no longer in use" "Disabling the fix" | grep -q "fixed by lprs_demo_fix_v2" || fail "v2 not in effect"
 section "Disabling the fix" "Cleaning up" | grep -q "BUG: overdrawn" || fail "disabling did not bring the old code back"
 grep -q "^livepatch " /proc/modules && fail "livepatch.ko still loaded"
