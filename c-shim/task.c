@@ -328,12 +328,17 @@ void lprs_twork_entry(struct callback_head *cb);
  * Have @t switch itself to @word when it next returns to user space; with
  * @signal, kick it there now with a fake signal. Each queued work holds a
  * reference on this module, dropped by lprs_twork_entry's tail call, so the
- * module cannot go while a work may still run.
+ * module cannot go while a work may still run. Without @signal, a task with
+ * work queued already (ours, most likely) gets no more, so works do not
+ * pile up on a task that stays in the kernel.
  */
 int lprs_queue_twork(struct task_struct *t, unsigned long word, bool signal)
 {
 	struct lprs_twork *w;
 	int ret;
+
+	if (!signal && READ_ONCE(t->task_works))
+		return 0;
 
 	if (!try_module_get(THIS_MODULE))
 		return -ENODEV;

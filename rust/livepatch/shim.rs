@@ -73,12 +73,13 @@ pub(crate) struct LprsPending {
 }
 
 /// Why a task could not switch (`LPRS_*` of lprs.h).
-/// `LPRS_SLEEPING_IN` of c-shim/lprs.h.
+/// `LPRS_RUNNING` and `LPRS_SLEEPING_IN` of c-shim/lprs.h.
+pub(crate) const WHY_RUNNING: c_int = 1;
 pub(crate) const WHY_SLEEPING_IN: c_int = 3;
 
 pub(crate) fn reason(why: c_int) -> &'static str {
     match why {
-        1 => "is running",
+        WHY_RUNNING => "is running",
         2 => "has an unreliable stack",
         WHY_SLEEPING_IN => "is sleeping on function",
         _ => "cannot be switched",

@@ -181,7 +181,10 @@ pub(crate) fn try_complete(klp: &mut Klp) {
             ),
             blocking,
         );
-        if !info.kthread && (!act.asked || escalate) {
+        // Every pending user task is asked once to switch on its way back
+        // to user space; tasks running now (children forked since, say) are
+        // asked again each round, as upstream's inherited pending flag would.
+        if !info.kthread && (!act.asked || escalate || why == shim::WHY_RUNNING) {
             // SAFETY: `t` is referenced; the work holds its own module ref.
             let _ = unsafe { shim::lprs_queue_twork(t, word as c_ulong, escalate) };
         } else if info.kthread && escalate {
