@@ -14,6 +14,7 @@
 
 /* Implemented in Rust (rust/livepatch/transition.rs). */
 bool lprs_rs_pending_get(unsigned int i, struct lprs_pending *out);
+int lprs_rs_signal_now(void);
 
 static const char *const lprs_reasons[] = {
 	[LPRS_RUNNING] = "running",
@@ -40,12 +41,31 @@ static int lprs_pending_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(lprs_pending);
 
+/*
+ * /sys/kernel/debug/livepatch/signal: any write escalates the transition in
+ * progress now (fake signals, kthread wake-ups), as upstream does after
+ * 15 s; EINVAL when no transition runs.
+ */
+static ssize_t lprs_signal_write(struct file *file, const char __user *buf, size_t count,
+				 loff_t *ppos)
+{
+	int ret = lprs_rs_signal_now();
+
+	return ret ? ret : count;
+}
+
+static const struct file_operations lprs_signal_fops = {
+	.owner = THIS_MODULE,
+	.write = lprs_signal_write,
+};
+
 static struct dentry *lprs_debugfs_dir;
 
 void lprs_debugfs_init(void)
 {
 	lprs_debugfs_dir = debugfs_create_dir("livepatch", NULL);
 	debugfs_create_file("pending", 0400, lprs_debugfs_dir, NULL, &lprs_pending_fops);
+	debugfs_create_file("signal", 0200, lprs_debugfs_dir, NULL, &lprs_signal_fops);
 }
 
 void lprs_debugfs_exit(void)

@@ -37,6 +37,8 @@ pub(crate) struct Active {
     /// per direction.
     asked: bool,
     signalled: bool,
+    /// An operator asked for escalation now (debugfs `signal`).
+    signal_now: bool,
     pub(crate) pending: KVec<Pending>,
 }
 
@@ -95,6 +97,7 @@ pub(crate) fn begin(klp: &mut Klp, patch: &Arc<Patch>, target: Universe) {
         t,
         asked: false,
         signalled: false,
+        signal_now: false,
         pending: KVec::new(),
     });
 }
@@ -136,6 +139,7 @@ pub(crate) fn try_complete(klp: &mut Klp) {
             .t
             .retry(*super::module_parameters::signal_rounds.value())
         && patch.escalate.load(Relaxed);
+    let escalate = escalate || core::mem::take(&mut act.signal_now);
     if escalate && !act.signalled {
         pr_notice!("signaling remaining tasks\n");
         act.signalled = true;
@@ -277,6 +281,27 @@ fn complete(klp: &mut Klp) {
         }
     }
     clear_states();
+}
+
+/// Escalate now: the next round, run at once, signals pending user tasks
+/// and wakes pending kthreads, whatever `escalate` and `signal_rounds` say.
+pub(crate) fn signal_now(klp: &mut Klp) -> Result {
+    let Some(act) = klp.transition.as_mut() else {
+        return Err(EINVAL);
+    };
+    act.signal_now = true;
+    act.asked = true;
+    // SAFETY: queues our delayed work.
+    unsafe { shim::lprs_schedule_transition_work(0) };
+    Ok(())
+}
+
+#[no_mangle]
+extern "C" fn lprs_rs_signal_now() -> c_int {
+    match signal_now(&mut KLP.lock()) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
 }
 
 /// Turn the running transition around (`enabled` written during it).

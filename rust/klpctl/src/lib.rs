@@ -93,6 +93,10 @@ enum Cmd {
     Blocking,
     /// Effective patch level: the release plus the newest cumulative patch's version
     Uname,
+    /// Escalate the transition in progress now: pending user tasks get a
+    /// fake signal, pending kthreads a wake-up (what the runtime does on its
+    /// own every signal_rounds rounds)
+    Signal,
 }
 
 /// Runs klpctl with these arguments; returns the exit code.
@@ -146,6 +150,7 @@ fn run(cli: Cli) -> Res<i32> {
         Cmd::Check { verbose } => check(&env, verbose),
         Cmd::Blocking => blocking(&env, j),
         Cmd::Uname => uname(&env, j),
+        Cmd::Signal => signal(&env),
     }
 }
 
@@ -367,6 +372,25 @@ fn blocking(env: &Env, json: bool) -> Res<i32> {
             }
         }
     }
+    Ok(OK)
+}
+
+fn signal(env: &Env) -> Res<i32> {
+    let Some(p) = Pending::read(env)? else {
+        return Err(Fail::new(
+            FAILED,
+            "no transition in progress: nothing to signal",
+        ));
+    };
+    let f = env.signal_file();
+    std::fs::write(&f, "1\n")
+        .map_err(|e| Fail::new(FAILED, format!("cannot write {}: {e}", f.display())))?;
+    println!(
+        "{} {}: signalled the {} pending task(s)",
+        p.patch,
+        p.mode,
+        p.tasks.len()
+    );
     Ok(OK)
 }
 

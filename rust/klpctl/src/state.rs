@@ -76,6 +76,11 @@ impl Env {
         self.path("sys/kernel/debug/livepatch/pending")
     }
 
+    /// Writing it escalates the transition in progress now.
+    pub fn signal_file(&self) -> PathBuf {
+        self.path("sys/kernel/debug/livepatch/signal")
+    }
+
     /// The running kernel's release (`uname -r`).
     pub fn release(&self) -> Res<String> {
         let p = self.path("proc/sys/kernel/osrelease");

@@ -413,6 +413,24 @@ fn malformed_sysfs_contents_are_named() {
 // ---- blocking ----
 
 #[test]
+fn signal_escalates_only_during_a_transition() {
+    let fx = Fx::new("signal");
+    fx.runtime().patch("p", true, true, false, 1);
+    let o = fx.run(&["signal"]);
+    assert_eq!(o.code, 1, "{}", o.out);
+    assert!(o.err.contains("no transition in progress"), "{}", o.err);
+    assert_eq!(read(&fx.p("sys/kernel/debug/livepatch/signal")), "");
+    write(
+        &fx.p("sys/kernel/debug/livepatch/pending"),
+        "# p patching\n52 cat sleeping-in f+0x6b/0xb0 [m]\n",
+    );
+    let o = fx.run(&["signal"]);
+    assert_eq!(o.code, 0, "{}", o.err);
+    assert_eq!(o.out, "p patching: signalled the 1 pending task(s)\n");
+    assert_eq!(read(&fx.p("sys/kernel/debug/livepatch/signal")), "1\n");
+}
+
+#[test]
 fn blocking_lists_tasks_with_stacks() {
     let fx = Fx::new("blocking");
     fx.runtime().patch("p", true, true, false, 1);

@@ -113,6 +113,30 @@ expect_dmesg "livepatch: 'lprs_patch_sleeper': unpatching complete"
 echo release > $SLEEPER_CTL
 wait $reader
 expect_eq "the reader's answer" "$(cat /tmp/reader.out)" original
+
+start_case "signal escalates a stalled transition now"
+# The runtime still runs with signal_rounds=0: it never escalates by itself.
+echo hold > $SLEEPER_CTL
+bash -c 'read -r x < /proc/lprs_sleeper; echo "$x"' > /tmp/reader.out &
+reader=$!
+wait_until 10 sleepers_inside 1 || fail "the reader is not inside the function"
+expect_ok insmod $MODDIR/lprs_patch_sleeper.ko
+sleep 1.5
+in_transition lprs_patch_sleeper || fail "no transition"
+run $K signal
+expect_eq "exit code" $rc 0
+has "lprs_patch_sleeper patching: signalled the 1 pending task(s)"
+wait_until 5 transition_done lprs_patch_sleeper || fail "the signal did not move the reader out"
+wait $reader
+expect_eq "the signalled reader's answer" "$(cat /tmp/reader.out)" original
+expect_dmesg "livepatch: signaling remaining tasks"
+run $K signal
+expect_eq "exit code without a transition" $rc 1
+has "no transition in progress"
+expect_ok sh -c "echo 0 > $LP_SYSFS/lprs_patch_sleeper/enabled"
+wait_until 10 patch_gone lprs_patch_sleeper || fail "patch not removed"
+expect_ok rmmod lprs_patch_sleeper
+echo release > $SLEEPER_CTL
 expect_ok rmmod lprs_test_sleeper
 
 start_case "install, list and info"
