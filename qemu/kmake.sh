@@ -7,5 +7,6 @@ set -euo pipefail
 m=$1 mo=$2; shift 2
 kdir=${KDIR:-$("$LPRS_ROOT/qemu/build-kernel.sh" "$KCONFIG")}
 mkdir -p "$mo"
+mo=$(cd "$mo" && pwd) # make -C changes directory
 exec make --no-print-directory -C "$kdir" M="$(cd "$m" && pwd)" MO="$mo" LLVM="$LLVM_SUFFIX" RUSTC="$KRUSTC" \
 	BINDGEN="$BINDGEN" -j"$(nproc)" "$@"

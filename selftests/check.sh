@@ -87,6 +87,7 @@ vm_tests() {
 		"$root/selftests/compile/run.sh" > "$logs/compile.out" 2>&1
 		record_lines compile "$logs/compile.out"
 		[ "$counted" -gt 0 ] || { cat "$logs/compile.out"; record FAIL "compile checks" "none ran"; }
+		dkms_build "$logs"
 	fi
 	if ! "$root/selftests/upstream/prepare.sh" "$up" > /dev/null 2> "$logs/upstream-prepare.log"; then
 		cat "$logs/upstream-prepare.log"; rm -rf "$up"
@@ -117,6 +118,24 @@ vm_tests() {
 	else
 		record FAIL "harness: a planted WARN_ON fails the VM run" "runner exit $rc"
 	fi
+}
+
+# dkms.conf's build command, run as DKMS runs it (in a copy of the source,
+# with ${kernel_source_dir} set), builds livepatch.ko.
+dkms_build() { # LOGS
+	local d cmd kdir
+	d=$(mktemp -d)
+	(cd "$root" && git ls-files -z | xargs -0 cp --parents -t "$d")
+	kdir=${KDIR:-$("$root/qemu/build-kernel.sh" "$KCONFIG")}
+	cmd=$(sed -n 's/^MAKE\[0\]="\(.*\)"$/\1/p' "$root/dkms.conf")
+	if (cd "$d" && kernel_source_dir=$kdir eval "$cmd") > "$1/dkms.log" 2>&1 &&
+		[ -f "$d/$(sed -n 's/^BUILT_MODULE_LOCATION\[0\]="\(.*\)"$/\1/p' "$root/dkms.conf")/livepatch.ko" ]; then
+		record PASS "dkms.conf builds livepatch.ko"
+	else
+		tail -n 20 "$1/dkms.log"
+		record FAIL "dkms.conf builds livepatch.ko" "see $1/dkms.log"
+	fi
+	rm -rf "$d"
 }
 
 # The kernel's own livepatch selftests, one VM per case, as
