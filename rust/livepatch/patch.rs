@@ -548,7 +548,7 @@ fn module_name<'a>(module: *mut bindings::module) -> &'a CStr {
     unsafe { CStr::from_char_ptr(shim::lprs_module_name(module)) }
 }
 
-fn show(s: &CStr) -> &str {
+pub(crate) fn show(s: &CStr) -> &str {
     s.to_str().unwrap_or("?")
 }
 

@@ -62,7 +62,7 @@ impl Active {
 }
 
 fn name(patch: &Patch) -> &str {
-    patch.name.to_str().unwrap_or("?")
+    patch::show(&patch.name)
 }
 
 fn as_cstr(comm: &[u8; 16]) -> &str {
