@@ -1,5 +1,7 @@
 # livepatch-rs. `make` builds livepatch.ko; `make check` runs every test;
-# `make demo` boots a VM and shows the runtime at work. See README.md.
+# `make check-debug` runs the VM tests again on the debug kernel (lockdep,
+# KASAN, UBSAN, KFENCE); `make demo` boots a VM and shows the runtime at
+# work. See README.md.
 #
 #   KCONFIG=name   kernel config of qemu/configs/ to build and boot (default)
 #   KSRC=dir       use this kernel source tree instead of fetching 7.2.13
@@ -13,7 +15,7 @@ BUILD := $(CURDIR)/build/$(KCONFIG)
 Q := @
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all bootstrap kernel module klpctl install test-modules check host-test vm-test test demo shell clean
+.PHONY: all bootstrap kernel module klpctl install test-modules check check-debug bench host-test vm-test test demo shell clean
 
 all: module
 
@@ -65,6 +67,14 @@ vm-test: test-modules
 
 check: bootstrap
 	$(Q)selftests/check.sh
+
+# livepatch-rs against the upstream core, side by side (README, "Benchmarks").
+bench: bootstrap
+	$(Q)selftests/bench/run.sh
+
+# The whole VM suite on qemu/configs/debug.config (CI runs it after check).
+check-debug: bootstrap
+	$(Q)$(MAKE) vm-test KCONFIG=debug
 
 test: test-modules
 	$(Q)selftests/check.sh --vm-only $(T)

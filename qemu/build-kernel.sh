@@ -38,17 +38,17 @@ mkdir -p "$out"
 (cd "$out" && "$ksrc/scripts/kconfig/merge_config.sh" -m -O "$out" .config $frags >/dev/null)
 "${kmake[@]}" -s olddefconfig >&2
 
-# Every line of every fragment must have survived olddefconfig: a silently
-# dropped option (unmet dependency) would give a kernel that tests nothing.
+# Every option the fragments set (the last setting wins, as in
+# merge_config.sh) must have survived olddefconfig: a silently dropped option
+# (unmet dependency) would give a kernel that tests nothing.
 missing=0
-for f in $frags; do
-	while IFS= read -r line; do
-		case $line in
-		CONFIG_*=n) opt=${line%%=*}; grep -q "^$opt=" "$out/.config" && { echo "build-kernel: $opt should be unset" >&2; missing=1; } ;;
-		CONFIG_*) grep -qxF "$line" "$out/.config" || { echo "build-kernel: $line did not stick ($(grep "^${line%%=*}=" "$out/.config" || echo unset))" >&2; missing=1; } ;;
-		esac
-	done < "$f"
-done
+# shellcheck disable=SC2086
+while IFS= read -r line; do
+	case $line in
+	CONFIG_*=n) opt=${line%%=*}; grep -q "^$opt=" "$out/.config" && { echo "build-kernel: $opt should be unset" >&2; missing=1; } ;;
+	CONFIG_*) grep -qxF "$line" "$out/.config" || { echo "build-kernel: $line did not stick ($(grep "^${line%%=*}=" "$out/.config" || echo unset))" >&2; missing=1; } ;;
+	esac
+done < <(grep -h '^CONFIG_' $frags | awk -F= '{ v[$1] = $0; if (!($1 in o)) { o[$1] = n++ ; k[n-1] = $1 } } END { for (i = 0; i < n; i++) print v[k[i]] }')
 [ $missing = 0 ] || exit 1
 
 echo "build-kernel: building (a few minutes on 2 cores)" >&2

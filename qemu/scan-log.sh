@@ -3,6 +3,7 @@
 # splat: WARN, BUG, oops, panic, lockdep, KASAN/UBSAN/KFENCE, RCU stall,
 # soft/hard lockup, hung task, or any stack dump.
 #   qemu/scan-log.sh GUEST_LOG
+#   qemu/scan-log.sh --regex      print the extended regex used
 set -uo pipefail
 patterns=(
 	'WARNING:'
@@ -28,6 +29,7 @@ patterns=(
 	'blocked for more than [0-9]+ seconds'
 )
 re=$(IFS='|'; echo "${patterns[*]}")
+[ "$1" = --regex ] && { echo "$re"; exit 0; }
 hits=$(grep -aE "$re" "$1" | head -n 20)
 [ -z "$hits" ] && exit 0
 echo "$hits"

@@ -74,6 +74,16 @@ host_tests() {
 	done
 }
 
+# The VM time limit of a guest test: its "# vm-timeout: SECS" line, or 300 s;
+# tripled on the debug kernel (KASAN and lockdep under TCG).
+vm_timeout() { # TEST_FILE
+	local t
+	t=$(sed -n 's/^# vm-timeout: \([0-9]*\)$/\1/p' "$1")
+	t=${t:-300}
+	[ "$KCONFIG" = debug ] && t=$((t * 3))
+	echo "$t"
+}
+
 vm_tests() {
 	echo "== build"
 	if ! make -s -C "$root" test-modules KCONFIG="$KCONFIG"; then
@@ -82,7 +92,8 @@ vm_tests() {
 	fi
 	local logs=$root/build/$KCONFIG/logs payload up=$root/build/$KCONFIG/upstream
 	rm -rf "$logs"; mkdir -p "$logs"
-	if ! ((${#only[@]})); then
+	# Kernel-independent build checks run with the default kernel only.
+	if ! ((${#only[@]})) && [ "$KCONFIG" = default ]; then
 		# The Rust patch API refuses mismatched replacements at compile time.
 		"$root/selftests/compile/run.sh" > "$logs/compile.out" 2>&1
 		record_lines compile "$logs/compile.out"
@@ -99,8 +110,8 @@ vm_tests() {
 	for t in selftests/guest/tests/*.sh; do
 		name=$(basename "$t" .sh)
 		if ((${#only[@]})) && [[ " ${only[*]} " != *" $name "* ]]; then continue; fi
-		"$root/qemu/run-vm.sh" --payload "$payload" --log "$logs/$name.guest.log" \
-			--out "$logs/$name.out" "guest/tests/$name.sh" 2> "$logs/$name.runner"; rc=$?
+		"$root/qemu/run-vm.sh" --payload "$payload" --timeout "$(vm_timeout "$t")" --log "$logs/$name.guest.log" \
+			--out "$logs/$name.out" "guest/tests/$name.sh" "$KCONFIG" 2> "$logs/$name.runner"; rc=$?
 		record_lines "$name" "$logs/$name.out"
 		if [ $rc != 0 ] || [ "$counted" = 0 ]; then
 			sed 's/^/  | /' "$logs/$name.out" "$logs/$name.runner" | tail -n 40
@@ -110,14 +121,25 @@ vm_tests() {
 	upstream_tests "$payload" "$logs" "$up"
 	((${#only[@]})) && return
 	# The log scanner must fail a run whose guest WARNs, even though the
-	# script itself succeeds.
-	"$root/qemu/run-vm.sh" --payload "$payload" --log "$logs/plant-warn.guest.log" \
-		--out "$logs/plant-warn.out" guest/harness/plant-warn.sh 2> "$logs/plant-warn.runner"; rc=$?
-	if [ $rc = 126 ] && grep -q 'WARNING:.*lprs_test_warn' "$logs/plant-warn.runner"; then
-		record PASS "harness: a planted WARN_ON fails the VM run"
-	else
-		record FAIL "harness: a planted WARN_ON fails the VM run" "runner exit $rc"
-	fi
+	# script itself succeeds; on the debug kernel, each detector must
+	# report (proving it is on) and fail the run too.
+	local kind want
+	while read -r kind want; do
+		[ "$kind" = warn ] || [ "$KCONFIG" = debug ] || continue
+		"$root/qemu/run-vm.sh" --payload "$payload" --log "$logs/plant-$kind.guest.log" \
+			--out "$logs/plant-$kind.out" guest/harness/plant-splat.sh "$kind" 2> "$logs/plant-$kind.runner" < /dev/null; rc=$?
+		if [ $rc = 126 ] && grep -qE "$want" "$logs/plant-$kind.runner"; then
+			record PASS "harness: a planted report ($kind) fails the VM run"
+		else
+			record FAIL "harness: a planted report ($kind) fails the VM run" "runner exit $rc"
+		fi
+	done <<-EOT
+	warn WARNING:.*lprs_test_warn
+	kasan BUG: KASAN: slab-use-after-free in lprs_plant_kasan
+	lockdep possible circular locking dependency detected
+	atomic BUG: sleeping function called from invalid context
+	ubsan UBSAN: shift-out-of-bounds
+	EOT
 }
 
 # dkms.conf's build command, run as DKMS runs it (in a copy of the source,
@@ -138,14 +160,16 @@ dkms_build() { # LOGS
 	rm -rf "$d"
 }
 
-# The kernel's own livepatch selftests, one VM per case, as
-# selftests/upstream/expected.txt says: "pass" cases must pass, the others
-# are reported as skipped with the issue they wait for.
+# The kernel's own livepatch selftests, as selftests/upstream/expected.txt
+# says: "pass" cases must pass, the others are reported as skipped with the
+# issue they wait for. The cases of one script run in one VM, one after the
+# other, each with the runtime freshly loaded.
 upstream_tests() { # PAYLOAD LOGS UPSTREAM_DIR
 	local payload=$1 logs=$2 up=$3 expected=$root/selftests/upstream/expected.txt
 	[ -f "$up/cases.tsv" ] || return
 	echo "== kernel livepatch selftests ($(wc -l < "$up/cases.tsv") cases)"
-	local file script name want label rc
+	local file script name want label rc scripts=() s files labels i per
+	declare -A run=()
 	while IFS=$'\t' read -r file script name; do
 		label="upstream: $script [$name]"
 		if ((${#only[@]})) && [[ " ${only[*]} " != *" upstream "* ]]; then continue; fi
@@ -155,14 +179,30 @@ upstream_tests() { # PAYLOAD LOGS UPSTREAM_DIR
 		"#"[0-9]*) record SKIP "$label" "needs issue $want"; continue ;;
 		*) record FAIL "$label" "not listed in selftests/upstream/expected.txt"; continue ;;
 		esac
-		"$root/qemu/run-vm.sh" --payload "$payload" --log "$logs/$file.guest.log" --out "$logs/$file.out" \
-			guest/harness/upstream-case.sh "$file" 2> "$logs/$file.runner" < /dev/null; rc=$?
-		record_lines upstream "$logs/$file.out"
-		if [ $rc != 0 ] || [ "$counted" = 0 ] || grep -q '^FAIL: ' "$logs/$file.out"; then
-			sed 's/^/  | /' "$logs/$file.out" "$logs/$file.runner" | tail -n 40
-			[ $rc != 0 ] && record FAIL "$label" "VM run exit $rc (guest log: $logs/$file.guest.log)"
-		fi
+		[ -n "${run[$script]:-}" ] || scripts+=("$script")
+		run[$script]+="${run[$script]:+,}$file"
 	done < "$up/cases.tsv"
+	for s in "${scripts[@]}"; do
+		files=${run[$s]}
+		IFS=, read -ra labels <<< "$files"
+		# 60 s a case, tripled on the debug kernel.
+		per=60
+		[ "$KCONFIG" = debug ] && per=180
+		"$root/qemu/run-vm.sh" --payload "$payload" --timeout $((per * ${#labels[@]})) \
+			--log "$logs/$s.guest.log" --out "$logs/$s.out" \
+			guest/harness/upstream-case.sh "$files" 2> "$logs/$s.runner" < /dev/null; rc=$?
+		record_lines upstream "$logs/$s.out"
+		if [ $rc != 0 ] || grep -q '^FAIL: ' "$logs/$s.out"; then
+			sed 's/^/  | /' "$logs/$s.out" "$logs/$s.runner" | tail -n 40
+		fi
+		[ $rc != 0 ] && record FAIL "upstream: $s" "VM run exit $rc (guest log: $logs/$s.guest.log)"
+		# Every case sent must have reported.
+		for i in "${labels[@]}"; do
+			IFS=$'\t' read -r _ script name < <(awk -F'\t' -v f="$i" '$1 == f' "$up/cases.tsv")
+			grep -qF -- "$script [$name]" "$logs/$s.out" ||
+				record FAIL "upstream: $script [$name]" "did not run (guest log: $logs/$s.guest.log)"
+		done
+	done
 	# Lines of expected.txt that name no case are stale.
 	while IFS='|' read -r want script name; do
 		script=$(echo $script) name=$(echo $name)

@@ -7,6 +7,7 @@
 //! they start for now: the per-task consistency model will hold them open
 //! between `start_transition` and `complete_transition`.
 
+use super::attr::Refusal;
 use super::shim::{self, KlpFunc, KlpObject, KlpPatch};
 use super::transition::{self, Active, TransitionView};
 use super::transition_core::{Range, Universe};
@@ -733,10 +734,12 @@ fn build_patch(c: *mut KlpPatch, name: &CStr, older: &[Arc<Patch>]) -> Result<Pa
         // SAFETY: NULL or a NUL-terminated string of the patch module.
         let oname = unsafe { shim::c_str(o.name) };
         let shown = oname.map(show).unwrap_or("vmlinux");
-        if oname.is_some_and(|n| n.to_bytes() == b"vmlinux") {
+        if let Some(Err(bad)) = oname.map(|n| validate::object_name(n.to_bytes())) {
             pr_err!(
-                "patch '{}': object name 'vmlinux' is reserved, use NULL for vmlinux\n",
-                pname
+                "patch '{}': object name '{}' {}\n",
+                pname,
+                shown,
+                bad.reason()
             );
             return Err(EINVAL);
         }
@@ -1222,13 +1225,14 @@ pub(crate) fn in_transition(patch: *const Patch) -> bool {
 }
 
 /// A write to `enabled`.
-pub(crate) fn write_enabled(patch: *const Patch, value: bool) -> Result {
+pub(crate) fn write_enabled(patch: *const Patch, value: bool) -> Result<(), Refusal> {
     let mut klp = KLP.lock();
     let Some(p) = klp.find(patch) else {
-        return Err(EINVAL);
+        // Retired: its directory outlives it only until the free work runs.
+        return Err(Refusal::AlreadySet(false));
     };
     match super::attr::enabled_write(value, attr_view(&klp, &p)) {
-        Err(e) => Err(Error::from_errno(-e)),
+        Err(r) => Err(r),
         Ok(super::attr::EnabledWrite::Reverse) => {
             transition::reverse(&mut klp);
             Ok(())
@@ -1241,15 +1245,14 @@ pub(crate) fn write_enabled(patch: *const Patch, value: bool) -> Result {
 }
 
 /// A write to `force`.
-pub(crate) fn write_force(patch: *const Patch, value: bool) -> Result {
+pub(crate) fn write_force(patch: *const Patch, value: bool) -> Result<(), Refusal> {
     let mut klp = KLP.lock();
     let Some(p) = klp.find(patch) else {
-        return Err(EINVAL);
+        return Err(Refusal::NotInTransition);
     };
-    match super::attr::force_write(value, attr_view(&klp, &p)) {
-        Err(e) => Err(Error::from_errno(-e)),
-        Ok(false) => Ok(()),
-        Ok(true) => {
+    match super::attr::force_write(value, attr_view(&klp, &p))? {
+        false => Ok(()),
+        true => {
             transition::force(&mut klp);
             Ok(())
         }

@@ -98,20 +98,30 @@ extern "C" fn lprs_rs_attr_store(
 ) -> isize {
     // SAFETY: sysfs hands us `count` readable bytes.
     let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
-    let value = match attr::parse_bool(input) {
-        Ok(v) => v,
-        Err(e) => return -(e as isize),
-    };
     let patch = rs.cast::<Patch>();
-    let ret = match attr {
-        shim::ATTR_ENABLED => patch::write_enabled(patch, value),
-        shim::ATTR_FORCE => patch::write_force(patch, value),
-        // SAFETY: patch directories carry their `Patch`, which outlives them.
-        shim::ATTR_ESCALATE => Ok(unsafe { (*patch).escalate.store(value, Relaxed) }),
-        _ => Err(EINVAL),
+    let (name, ret) = match attr {
+        shim::ATTR_ENABLED => (
+            "enabled",
+            attr::parse_bool(input).and_then(|v| patch::write_enabled(patch, v)),
+        ),
+        shim::ATTR_FORCE => (
+            "force",
+            attr::parse_bool(input).and_then(|v| patch::write_force(patch, v)),
+        ),
+        shim::ATTR_ESCALATE => (
+            "escalate",
+            // SAFETY: patch directories carry their `Patch`, which outlives them.
+            attr::parse_bool(input).map(|v| unsafe { (*patch).escalate.store(v, Relaxed) }),
+        ),
+        _ => return EINVAL.to_errno() as isize,
     };
     match ret {
         Ok(()) => count as isize,
-        Err(e) => e.to_errno() as isize,
+        Err(r) => {
+            // SAFETY: as above.
+            let pname = patch::show(unsafe { &(*patch).name });
+            pr_notice!("'{}': write to '{}' refused: {}\n", pname, name, r.reason());
+            -(r.errno() as isize)
+        }
     }
 }

@@ -1,5 +1,6 @@
 # Helpers for guest-side tests (sourced by bash in the VM, cwd /lprs).
 # A test prints one line per case: "PASS: <case>" or "FAIL: <case>: <why>".
+# Each test gets the kernel config it runs on ("default", "debug") as $1.
 # The host harness counts those lines; a test that ends without printing
 # any, or exits non-zero, fails as a whole.
 MODDIR=/lprs/modules
@@ -86,3 +87,27 @@ transition_done() { [ "$(cat $LP_SYSFS/$1/transition 2>/dev/null)" = 0 ]; }
 patch_gone() { [ ! -e $LP_SYSFS/$1 ]; }
 # pid_of COMM: pids of the tasks named COMM (kthreads too, unlike pgrep).
 pid_of() { grep -lx -- "$1" /proc/[0-9]*/comm 2>/dev/null | cut -d/ -f3; }
+# read_answer FILE: the first line of FILE, read with read(2) (busybox cat's
+# sendfile() is restarted after a fake signal and calls the function again);
+# fails quietly when FILE is missing.
+read_answer() { local a; { read -r a < "$1"; } 2>/dev/null && echo "$a"; }
+
+# exited PID: PID (a child of this shell) has exited (is a zombie or gone).
+exited() { local s; s=$(cut -d' ' -f3 /proc/$1/stat 2>/dev/null) || return 0; [ "$s" = Z ]; }
+
+# stop_hammer PID: stop the lprs-hammer PID (stop file /tmp/stop) and reap
+# it; its exit status is returned. If it does not end within 300 s (on the
+# debug kernel, 200 threads take over a minute to notice and exit), the case
+# fails and the kernel stacks of its threads are printed, grouped.
+stop_hammer() {
+	local t
+	touch /tmp/stop
+	if ! wait_until 300 exited $1; then
+		fail "lprs-hammer did not stop within 300 s"
+		for t in /proc/$1/task/*; do
+			echo "$(cat $t/stat | cut -d' ' -f3) $(tr '\n' ' ' < $t/stack)"
+		done | sed 's/+0x[0-9a-f]*\/0x[0-9a-f]*//g' | sort | uniq -c | sort -rn | head -n 20
+		kill -9 $1
+	fi
+	wait $1
+}

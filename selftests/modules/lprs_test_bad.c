@@ -2,7 +2,8 @@
 /*
  * A patch module whose description is broken in the way the "mode"
  * parameter names; klp_enable_patch() must refuse it cleanly. Mode "twice"
- * enables a good patch, then enables it again.
+ * enables a good patch, then enables it again; mode "absent" is a good
+ * patch with a second object for a module that never loads.
  */
 #include <linux/module.h>
 #include <linux/livepatch.h>
@@ -18,7 +19,7 @@ static int lprs_bad_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static struct klp_func funcs[3];
+static struct klp_func funcs[3], absent_funcs[2];
 static struct klp_object objs[3];
 static struct klp_patch patch = {
 	.mod = THIS_MODULE,
@@ -51,6 +52,16 @@ static int lprs_test_bad_init(void)
 		objs[1].funcs = funcs;
 	else if (!strcmp(mode, "vmlinux_name"))
 		objs[0].name = "vmlinux";
+	else if (!strcmp(mode, "empty_obj_name"))
+		objs[0].name = "";
+	else if (!strcmp(mode, "long_obj_name"))
+		objs[0].name = "lprs_a_module_name_longer_than_any_module_name_can_ever_be_";
+	else if (!strcmp(mode, "absent")) {
+		absent_funcs[0].old_name = "lprs_never_called";
+		absent_funcs[0].new_func = lprs_bad_show;
+		objs[1].name = "lprs_never_loaded";
+		objs[1].funcs = absent_funcs;
+	}
 	else if (!strcmp(mode, "unknown"))
 		set_func(0, "lprs_no_such_function", lprs_bad_show, 0);
 	else if (!strcmp(mode, "ambiguous"))

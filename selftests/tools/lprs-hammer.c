@@ -2,10 +2,10 @@
 /*
  * lprs-hammer FILE THREADS FORK_EVERY STOPFILE [MONOTONIC]
  *
- * THREADS threads read FILE (answers "original" or "patched") in a loop
- * until STOPFILE exists; every FORK_EVERY reads a thread forks a child that
+ * THREADS threads read FILE (answers "original", "patched" or "v<N>") in a
+ * loop until STOPFILE exists; every FORK_EVERY reads a thread forks a child that
  * reads once and exits. Checks what the consistency model promises a task:
- * every answer is one of the two; a thread's answer changes at most once
+ * every answer is one of those; a thread's answer changes at most once
  * per transition (the caller compares "flips" with how many it ran); with
  * MONOTONIC (one patching transition), a thread never goes back to
  * "original" and a child of a thread that answered "patched" answers
@@ -28,10 +28,11 @@ struct stats {
 	long reads, forks, bad, child_bad, back, flips;
 };
 
-/* 0 original, 1 patched, -1 anything else. */
+/* 0 original, 1 patched, N for "v<N>" (N >= 2), -1 anything else. */
 static int answer(int fd)
 {
-	char buf[32];
+	char buf[32], *end;
+	long v;
 	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
 
 	if (n <= 0)
@@ -41,6 +42,11 @@ static int answer(int fd)
 		return 0;
 	if (!strcmp(buf, "patched\n"))
 		return 1;
+	if (buf[0] == 'v') {
+		v = strtol(buf + 1, &end, 10);
+		if (end != buf + 1 && !strcmp(end, "\n") && v >= 2)
+			return v;
+	}
 	return -1;
 }
 

@@ -7,16 +7,53 @@ pub const EINVAL: i32 = 22;
 /// `EBUSY`, as the kernel numbers it.
 pub const EBUSY: i32 = 16;
 
+/// Why a write to a patch attribute is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The value is not a boolean `kstrtobool` accepts.
+    NotBool,
+    /// `enabled` already has the written value.
+    AlreadySet(bool),
+    /// Writing 1 to a patch that was disabled: it is on its way out.
+    Reenable,
+    /// Disabling while another patch is in transition.
+    OtherInTransition,
+    /// Forcing a patch that is not in transition.
+    NotInTransition,
+}
+
+impl Refusal {
+    /// The errno the write fails with (positive), as upstream returns it.
+    pub fn errno(self) -> i32 {
+        match self {
+            Refusal::OtherInTransition => EBUSY,
+            _ => EINVAL,
+        }
+    }
+
+    /// The reason, for the log line that names the patch and attribute.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Refusal::NotBool => "value is not a boolean (1/0, y/n, on/off)",
+            Refusal::AlreadySet(true) => "patch is already enabled",
+            Refusal::AlreadySet(false) => "patch is already disabled",
+            Refusal::Reenable => "a disabled patch cannot be enabled again; reload its module",
+            Refusal::OtherInTransition => "another patch is in transition",
+            Refusal::NotInTransition => "patch is not in transition, nothing to force",
+        }
+    }
+}
+
 /// Parse a boolean the way the kernel's `kstrtobool` does: `1 y Y t T on`
 /// are true, `0 n N f F off` are false; only the first (two) characters
 /// count, so "yes\n" and "1\n" work.
-pub fn parse_bool(s: &[u8]) -> Result<bool, i32> {
+pub fn parse_bool(s: &[u8]) -> Result<bool, Refusal> {
     match s {
         [b'1' | b'y' | b'Y' | b't' | b'T', ..] => Ok(true),
         [b'0' | b'n' | b'N' | b'f' | b'F', ..] => Ok(false),
         [b'o' | b'O', b'n' | b'N', ..] => Ok(true),
         [b'o' | b'O', b'f' | b'F', ..] => Ok(false),
-        _ => Err(EINVAL),
+        _ => Err(Refusal::NotBool),
     }
 }
 
@@ -45,15 +82,15 @@ pub enum EnabledWrite {
 /// `enabled`, which flipped when the transition started); otherwise 0
 /// disables (`EBUSY` while another patch is in transition) and 1 is
 /// `EINVAL` (a disabled patch cannot be enabled again).
-pub fn enabled_write(value: bool, p: PatchView) -> Result<EnabledWrite, i32> {
+pub fn enabled_write(value: bool, p: PatchView) -> Result<EnabledWrite, Refusal> {
     if value == p.enabled {
-        Err(EINVAL)
+        Err(Refusal::AlreadySet(value))
     } else if p.in_transition {
         Ok(EnabledWrite::Reverse)
     } else if value {
-        Err(EINVAL)
+        Err(Refusal::Reenable)
     } else if p.any_transition {
-        Err(EBUSY)
+        Err(Refusal::OtherInTransition)
     } else {
         Ok(EnabledWrite::Disable)
     }
@@ -61,11 +98,11 @@ pub fn enabled_write(value: bool, p: PatchView) -> Result<EnabledWrite, i32> {
 
 /// Writing to `force`: 0 does nothing, 1 forces this patch's transition and
 /// is `EINVAL` when the patch is not in transition. `Ok(true)` means force.
-pub fn force_write(value: bool, p: PatchView) -> Result<bool, i32> {
+pub fn force_write(value: bool, p: PatchView) -> Result<bool, Refusal> {
     match (value, p.in_transition) {
         (false, _) => Ok(false),
         (true, true) => Ok(true),
-        (true, false) => Err(EINVAL),
+        (true, false) => Err(Refusal::NotInTransition),
     }
 }
 
@@ -82,7 +119,7 @@ mod tests {
             assert_eq!(parse_bool(f), Ok(false), "{f:?}");
         }
         for bad in [&b""[..], b"\n", b"2", b"-1", b"o", b"ox", b" 1", b"enable"] {
-            assert_eq!(parse_bool(bad), Err(EINVAL), "{bad:?}");
+            assert_eq!(parse_bool(bad), Err(Refusal::NotBool), "{bad:?}");
         }
     }
 
@@ -95,18 +132,23 @@ mod tests {
     #[test]
     fn enabled_semantics() {
         assert_eq!(enabled_write(false, IDLE_ON), Ok(EnabledWrite::Disable));
-        assert_eq!(enabled_write(true, IDLE_ON), Err(EINVAL));
+        assert_eq!(enabled_write(true, IDLE_ON), Err(Refusal::AlreadySet(true)));
         let other_busy = PatchView {
             any_transition: true,
             ..IDLE_ON
         };
-        assert_eq!(enabled_write(false, other_busy), Err(EBUSY));
+        assert_eq!(
+            enabled_write(false, other_busy),
+            Err(Refusal::OtherInTransition)
+        );
+        assert_eq!(Refusal::OtherInTransition.errno(), EBUSY);
         let off = PatchView {
             enabled: false,
             ..IDLE_ON
         };
-        assert_eq!(enabled_write(false, off), Err(EINVAL));
-        assert_eq!(enabled_write(true, off), Err(EINVAL));
+        assert_eq!(enabled_write(false, off), Err(Refusal::AlreadySet(false)));
+        assert_eq!(enabled_write(true, off), Err(Refusal::Reenable));
+        assert_eq!(Refusal::Reenable.errno(), EINVAL);
     }
 
     #[test]
@@ -118,14 +160,14 @@ mod tests {
                 any_transition: true,
             };
             assert_eq!(enabled_write(!enabled, p), Ok(EnabledWrite::Reverse));
-            assert_eq!(enabled_write(enabled, p), Err(EINVAL));
+            assert_eq!(enabled_write(enabled, p), Err(Refusal::AlreadySet(enabled)));
         }
     }
 
     #[test]
     fn force_semantics() {
         assert_eq!(force_write(false, IDLE_ON), Ok(false));
-        assert_eq!(force_write(true, IDLE_ON), Err(EINVAL));
+        assert_eq!(force_write(true, IDLE_ON), Err(Refusal::NotInTransition));
         let t = PatchView {
             in_transition: true,
             any_transition: true,

@@ -48,6 +48,42 @@ pub fn object(funcs: &[FuncDesc<'_>]) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// The longest module name the kernel accepts (`MODULE_NAME_LEN - 1` on
+/// 64-bit): a longer object name can never match a module.
+pub const MODULE_NAME_MAX: usize = 55;
+
+/// What is wrong with the name of an object (a module).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BadObjectName {
+    /// "vmlinux": NULL names vmlinux.
+    Reserved,
+    /// "".
+    Empty,
+    /// Longer than [`MODULE_NAME_MAX`].
+    TooLong,
+}
+
+impl BadObjectName {
+    /// Completes "object name '<name>' ..." in the refusal's log line.
+    pub fn reason(self) -> &'static str {
+        match self {
+            BadObjectName::Reserved => "is reserved, use NULL for vmlinux",
+            BadObjectName::Empty => "is empty, use NULL for vmlinux",
+            BadObjectName::TooLong => "is longer than a module name can be (55 bytes)",
+        }
+    }
+}
+
+/// Check the name of a module object (vmlinux has none).
+pub fn object_name(name: &[u8]) -> Result<(), BadObjectName> {
+    match name {
+        b"vmlinux" => Err(BadObjectName::Reserved),
+        [] => Err(BadObjectName::Empty),
+        n if n.len() > MODULE_NAME_MAX => Err(BadObjectName::TooLong),
+        _ => Ok(()),
+    }
+}
+
 /// Check that no two objects have the same name (`None` is vmlinux).
 pub fn object_names(names: &[Option<&[u8]>]) -> Result<(), Invalid> {
     for (i, n) in names.iter().enumerate() {
@@ -100,6 +136,18 @@ mod tests {
         assert_eq!(
             object(&[f("a", 1), f("a", 0)]),
             Err(Invalid::DuplicateFunc(0, 1))
+        );
+    }
+
+    #[test]
+    fn object_names_that_can_never_match_a_module() {
+        assert_eq!(object_name(b"lprs_test_target"), Ok(()));
+        assert_eq!(object_name(b"vmlinux"), Err(BadObjectName::Reserved));
+        assert_eq!(object_name(b""), Err(BadObjectName::Empty));
+        assert_eq!(object_name(&[b'm'; MODULE_NAME_MAX]), Ok(()));
+        assert_eq!(
+            object_name(&[b'm'; MODULE_NAME_MAX + 1]),
+            Err(BadObjectName::TooLong)
         );
     }
 

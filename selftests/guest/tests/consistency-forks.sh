@@ -19,8 +19,7 @@ sleep 1
 expect_ok insmod $MODDIR/$P.ko
 sleep 4
 in_transition $P || fail "transition ended while the kthread is inside the old function"
-touch /tmp/stop
-wait $hammer || fail "lprs-hammer found a violation: $(cat /tmp/hammer.out)"
+stop_hammer $hammer || fail "lprs-hammer found a violation: $(cat /tmp/hammer.out)"
 echo "  $(cat /tmp/hammer.out)"
 grep -q "forks=[1-9]" /tmp/hammer.out || fail "no forks happened: $(cat /tmp/hammer.out)"
 # Only the kthread may be pending once the storm is over.
@@ -36,8 +35,7 @@ hammer=$!
 sleep 1
 expect_ok sh -c "echo 0 > $LP_SYSFS/$P/enabled"
 wait_until 20 patch_gone $P || fail "unpatching did not complete"
-touch /tmp/stop
-wait $hammer || fail "lprs-hammer found a violation: $(cat /tmp/hammer.out)"
+stop_hammer $hammer || fail "lprs-hammer found a violation: $(cat /tmp/hammer.out)"
 echo "  $(cat /tmp/hammer.out)"
 expect_eq "after unpatching" "$(cat /proc/lprs_sleeper)" original
 expect_ok rmmod $P

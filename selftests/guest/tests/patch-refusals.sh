@@ -21,6 +21,8 @@ refused null_new "Invalid parameters" "patch 'lprs_test_bad': function 'cmdline_
 refused dup_func "Invalid parameters" "patch 'lprs_test_bad': function 'cmdline_proc_show' appears twice in object 'vmlinux'"
 refused dup_obj "Invalid parameters" "patch 'lprs_test_bad': object 'vmlinux' appears twice"
 refused vmlinux_name "Invalid parameters" "patch 'lprs_test_bad': object name 'vmlinux' is reserved"
+refused empty_obj_name "Invalid parameters" "patch 'lprs_test_bad': object name '' is empty, use NULL for vmlinux"
+refused long_obj_name "Invalid parameters" "patch 'lprs_test_bad': object name 'lprs_a_module_name_longer_than_any_module_name_can_ever_be_' is longer than a module name can be"
 refused unknown "Invalid parameters" "symbol 'lprs_no_such_function' not found in symbol table"
 refused ambiguous "Invalid parameters" "unresolvable ambiguity for symbol 'cmp_range' in object 'vmlinux' \(2 matches"
 refused sympos "Invalid parameters" "symbol position 3 for symbol 'cmdline_proc_show' in object 'vmlinux' not found \(1 matches\)"
@@ -42,6 +44,15 @@ expect_dmesg "lprs_test_bad: second klp_enable_patch: -22"
 expect_eq "/proc/cmdline" "$(cat /proc/cmdline)" "lprs_test_bad: patched"
 expect_eq "patches" "$(ls $LP_SYSFS)" lprs_test_bad
 expect_ok sh -c "echo 0 > $LP_SYSFS/lprs_test_bad/enabled"
+expect_ok rmmod lprs_test_bad
+
+start_case "accepts an object for a module that never loads"
+expect_ok insmod $MODDIR/lprs_test_bad.ko mode=absent
+expect_eq "/proc/cmdline" "$(cat /proc/cmdline)" "lprs_test_bad: patched"
+expect_eq "vmlinux patched" "$(cat $LP_SYSFS/lprs_test_bad/vmlinux/patched)" 1
+expect_eq "absent module patched" "$(cat $LP_SYSFS/lprs_test_bad/lprs_never_loaded/patched)" 0
+expect_ok sh -c "echo 0 > $LP_SYSFS/lprs_test_bad/enabled"
+wait_until 10 patch_gone lprs_test_bad || fail "lprs_test_bad not gone"
 expect_ok rmmod lprs_test_bad
 
 start_case "the runtime is healthy afterwards"
