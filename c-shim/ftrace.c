@@ -147,6 +147,18 @@ void lprs_func_stack_free(struct lprs_func_stack *stack)
 }
 
 /*
+ * Before a patch module may go: a task preempted in an ftrace trampoline
+ * after the handler chose a new function, but before it jumped there, shows
+ * only the old function on its stack, so the stack check lets it switch;
+ * it must have left the trampoline before that new function is freed. It
+ * has once it scheduled voluntarily or ran in user space: RCU-tasks.
+ */
+void lprs_synchronize_tasks(void)
+{
+	synchronize_rcu_tasks();
+}
+
+/*
  * Wait until no handler can still see what was published before. Handlers
  * run with preemption disabled, so an RCU grace period covers them.
  */

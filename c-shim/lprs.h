@@ -51,6 +51,7 @@ struct lprs_func_stack *lprs_ops_publish(struct lprs_ops *ops,
 					 struct lprs_func_stack *stack);
 void lprs_func_stack_free(struct lprs_func_stack *stack);
 void lprs_synchronize(void);
+void lprs_synchronize_tasks(void);
 
 /* module.c */
 int lprs_module_notifier_register(void);

@@ -154,6 +154,7 @@ extern "C" {
     ) -> *mut LprsFuncStack;
     pub(crate) fn lprs_func_stack_free(stack: *mut LprsFuncStack);
     pub(crate) fn lprs_synchronize();
+    pub(crate) fn lprs_synchronize_tasks();
 
     pub(crate) fn lprs_module_notifier_register() -> c_int;
     pub(crate) fn lprs_module_notifier_unregister();

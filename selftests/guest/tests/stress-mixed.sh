@@ -68,11 +68,16 @@ for round in $(seq $ROUNDS); do
 	insmod $MODDIR/lprs_stress_v4.ko || { fail "round $round: insmod v4 (replace)"; break; }
 	settle lprs_stress_v4 v4 "lprs_stress_v4" || break
 	rmmod lprs_stress_v2 || { fail "round $round: rmmod replaced v2"; break; }
-	# Reverse: disable v3 while its enabling transition still runs (when it
-	# finished first, this is a plain disable; both end with v4 alone).
+	# Reverse: disable v3 while its enabling transition still runs. With
+	# v4's "hold" set, callers sleep in v4's function (the one v3 goes on
+	# top of) and keep that transition open; escalation may still free
+	# them first, and then this is a plain disable (both end with v4).
+	echo 1 > /sys/module/lprs_stress_v4/parameters/hold
+	sleep 0.1
 	insmod $MODDIR/lprs_stress_v3.ko || { fail "round $round: insmod v3 again"; break; }
 	in_transition lprs_stress_v3 && reverses=$((reverses + 1))
 	echo 0 > $LP_SYSFS/lprs_stress_v3/enabled || { fail "round $round: reverse v3"; break; }
+	echo 0 > /sys/module/lprs_stress_v4/parameters/hold
 	wait_until 60 patch_gone lprs_stress_v3 || { fail "round $round: reverse of v3 did not end"; break; }
 	settle lprs_stress_v3 v4 "lprs_stress_v4" || break
 	rmmod lprs_stress_v3 || { fail "round $round: rmmod v3 after reverse"; break; }
