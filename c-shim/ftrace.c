@@ -147,7 +147,7 @@ void lprs_func_stack_free(struct lprs_func_stack *stack)
 }
 
 /*
- * Before a patch module may go: a task preempted in an ftrace trampoline
+ * Before a patch's new functions may go: a task preempted in a trampoline
  * after the handler chose a new function, but before it jumped there, shows
  * only the old function on its stack, so the stack check lets it switch;
  * it must have left the trampoline before that new function is freed. It

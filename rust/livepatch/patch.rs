@@ -1289,10 +1289,6 @@ pub(crate) fn retire(klp: &mut Klp, patch: &Arc<Patch>) {
 #[no_mangle]
 extern "C" fn lprs_rs_free_work() {
     let patches = core::mem::take(&mut KLP.lock().to_free);
-    if !patches.is_empty() {
-        // SAFETY: sleeps; no lock is held here.
-        unsafe { shim::lprs_synchronize_tasks() };
-    }
     for p in patches.into_iter() {
         release(p);
     }

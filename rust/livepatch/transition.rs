@@ -231,6 +231,14 @@ fn schedule_retry() {
 }
 
 /// Every task has switched: finish the transition.
+/// Before a patch's new functions may be freed: wait until no task can be
+/// preempted in an ftrace trampoline on its way into one of them (its stack
+/// showed only the old function, so it was let switch).
+fn drain_trampolines() {
+    // SAFETY: sleeps; called from the transition work or a sysfs write.
+    unsafe { shim::lprs_synchronize_tasks() };
+}
+
 fn complete(klp: &mut Klp) {
     let Some(act) = klp.transition.take() else {
         return;
@@ -265,6 +273,9 @@ fn complete(klp: &mut Klp) {
                 obj.post_patch();
             }
             pr_notice!("'{}': patching complete\n", pname);
+            if !replaced.is_empty() {
+                drain_trampolines();
+            }
             for old in replaced.iter() {
                 patch::retire(klp, old);
             }
@@ -277,6 +288,7 @@ fn complete(klp: &mut Klp) {
                 obj.post_unpatch();
             }
             pr_notice!("'{}': unpatching complete\n", pname);
+            drain_trampolines();
             patch::retire(klp, &patch);
         }
     }

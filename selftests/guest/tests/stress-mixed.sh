@@ -5,7 +5,7 @@
 # of both functions runs and exactly the expected patches are listed.
 # $1 is the kernel config: the debug kernel runs fewer rounds (it is ~6x
 # slower under TCG).
-# vm-timeout: 900
+# vm-timeout: 1500
 . /lprs/guest/lib.sh
 ROUNDS=170
 [ "${1:-}" = debug ] && ROUNDS=15
