@@ -85,6 +85,8 @@ kthread_answer() { cut -d' ' -f2 $SLEEPER_CTL; }
 in_transition() { [ "$(cat $LP_SYSFS/$1/transition 2>/dev/null)" = 1 ]; }
 transition_done() { [ "$(cat $LP_SYSFS/$1/transition 2>/dev/null)" = 0 ]; }
 patch_gone() { [ ! -e $LP_SYSFS/$1 ]; }
+# disable_patch PATCH [SECS]: disable PATCH and wait (60 s) until it is gone.
+disable_patch() { echo 0 > $LP_SYSFS/$1/enabled && wait_until "${2:-60}" patch_gone $1; }
 # pid_of COMM: pids of the tasks named COMM (kthreads too, unlike pgrep).
 pid_of() { grep -lx -- "$1" /proc/[0-9]*/comm 2>/dev/null | cut -d/ -f3; }
 # read_answer FILE: the first line of FILE, read with read(2) (busybox cat's

@@ -7,7 +7,6 @@ insmod $MODDIR/lprs_test_sleeper.ko
 insmod $MODDIR/lprs_test_target.ko
 A=lprs_patch_a V=lprs_stress_v2
 orig=$(cat /proc/cmdline)
-disable() { echo 0 > $LP_SYSFS/$1/enabled && wait_until 30 patch_gone $1; }
 
 start_case "rmmod livepatch is refused while a patch module is loaded"
 expect_ok insmod $MODDIR/$A.ko
@@ -23,7 +22,7 @@ expect_eq "still patched" "$(cat /proc/cmdline)" "$A: patched"
 expect_eq "enabled" "$(cat $LP_SYSFS/$A/enabled)" 1
 
 start_case "a disabled patch's module unloads; the runtime still refuses until then"
-expect_ok disable $A
+expect_ok disable_patch $A
 expect_eq "restored" "$(cat /proc/cmdline)" "$orig"
 expect_err "is in use" rmmod livepatch
 expect_ok rmmod $A
@@ -79,7 +78,7 @@ expect_ok rmmod lprs_test_target
 expect_ok rmmod lprs_test_sleeper
 expect_ok insmod $MODDIR/$A.ko
 expect_eq "patched" "$(cat /proc/cmdline)" "$A: patched"
-expect_ok disable $A
+expect_ok disable_patch $A
 expect_ok rmmod $A
 expect_eq "restored" "$(cat /proc/cmdline)" "$orig"
 expect_ok unload_runtime

@@ -36,7 +36,6 @@ settle() {
 	# after their transition (as upstream frees them).
 	wait_until 10 patches_are "$3" || { fail "round $round: patches '${PATCHES[*]}', want '$3'"; return 1; }
 }
-disable() { echo 0 > $LP_SYSFS/$1/enabled && wait_until 60 patch_gone $1; }
 
 start_case "$ROUNDS rounds of enable/stack/disable/replace/reverse under load"
 rm -f /tmp/stop
@@ -62,7 +61,7 @@ for round in $(seq $ROUNDS); do
 	settle lprs_stress_v2 v2 "lprs_stress_v2" || break
 	insmod $MODDIR/lprs_stress_v3.ko || { fail "round $round: insmod v3"; break; }
 	settle lprs_stress_v3 v3 "lprs_stress_v2 lprs_stress_v3" || break
-	disable lprs_stress_v3 || { fail "round $round: disable v3"; break; }
+	disable_patch lprs_stress_v3 || { fail "round $round: disable v3"; break; }
 	settle lprs_stress_v3 v2 "lprs_stress_v2" || break
 	rmmod lprs_stress_v3 || { fail "round $round: rmmod v3"; break; }
 	insmod $MODDIR/lprs_stress_v4.ko || { fail "round $round: insmod v4 (replace)"; break; }
@@ -81,7 +80,7 @@ for round in $(seq $ROUNDS); do
 	wait_until 60 patch_gone lprs_stress_v3 || { fail "round $round: reverse of v3 did not end"; break; }
 	settle lprs_stress_v3 v4 "lprs_stress_v4" || break
 	rmmod lprs_stress_v3 || { fail "round $round: rmmod v3 after reverse"; break; }
-	disable lprs_stress_v4 || { fail "round $round: disable v4"; break; }
+	disable_patch lprs_stress_v4 || { fail "round $round: disable v4"; break; }
 	settle lprs_stress_v4 original "" || break
 	rmmod lprs_stress_v4 || { fail "round $round: rmmod v4"; break; }
 done
