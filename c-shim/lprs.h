@@ -26,7 +26,7 @@ unsigned long lprs_symbol_search(struct module *mod, const char *name,
 unsigned long lprs_symbol_size(unsigned long addr);
 struct module *lprs_find_live_module(const char *name);
 bool lprs_addr_is_runtime(unsigned long addr);
-bool lprs_addr_is_traceable(unsigned long addr);
+unsigned long lprs_ftrace_ip(unsigned long addr);
 bool lprs_addr_is_uncallable_text(unsigned long addr);
 bool lprs_module_is_patch(struct module *mod);
 
@@ -40,14 +40,14 @@ struct lprs_func_stack {
 	unsigned long new_func[];	/* top first; 0 runs the original */
 };
 struct lprs_ops;
-struct lprs_ops *lprs_ops_alloc(unsigned long old_addr);
-int lprs_ops_register(struct lprs_ops *ops, const char *name);
-void lprs_ops_unregister(struct lprs_ops *ops, const char *name);
+struct lprs_ops *lprs_ops_alloc(const unsigned long *addrs, unsigned int nr);
+int lprs_ops_register(struct lprs_ops *ops);
+int lprs_ops_unhook(struct lprs_ops *ops, const unsigned int *slots, unsigned int nr);
 void lprs_ops_free(struct lprs_ops *ops);
 struct lprs_func_stack *lprs_func_stack_alloc(const struct lprs_func_stack *head,
 					      const unsigned long *new_funcs,
 					      unsigned int nr);
-struct lprs_func_stack *lprs_ops_publish(struct lprs_ops *ops,
+struct lprs_func_stack *lprs_ops_publish(struct lprs_ops *ops, unsigned int slot,
 					 struct lprs_func_stack *stack);
 void lprs_func_stack_free(struct lprs_func_stack *stack);
 void lprs_synchronize(void);

@@ -117,8 +117,11 @@ struct module *lprs_find_live_module(const char *name)
 	return mod;
 }
 
-/* Whether ftrace can hook the function at @addr (not notrace/noinstr). */
-bool lprs_addr_is_traceable(unsigned long addr)
+/*
+ * The address ftrace hooks in the function at @addr (past an ENDBR), or 0
+ * when it cannot be traced (notrace, noinstr).
+ */
+unsigned long lprs_ftrace_ip(unsigned long addr)
 {
 	return lprs_ftrace_location(addr);
 }

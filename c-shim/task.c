@@ -29,6 +29,7 @@
 long lprs_rs_stack_blocks(const void *ranges, unsigned int nr_ranges,
 			  const unsigned long *entries, unsigned int nr);
 void lprs_rs_transition_work(void);
+void lprs_rs_transition_kick(void);
 
 static int (*lprs_task_call_func)(struct task_struct *p, task_call_f func, void *arg);
 static int (*lprs_save_stack_reliable)(struct task_struct *tsk, unsigned long *store,
@@ -297,9 +298,27 @@ unsigned int lprs_switch_idle_tasks(struct lprs_check *c)
 	return pending;
 }
 
+/*
+ * Works queued for the current switch word and not run yet. When the last
+ * one runs, every task asked has switched: a round then may complete the
+ * transition now instead of at the next retry ("kick", armed once per
+ * round, so kicks cannot make rounds run back to back).
+ */
+static atomic_t lprs_works_left = ATOMIC_INIT(0);
+static atomic_t lprs_kick_armed = ATOMIC_INIT(0);
+
+static void lprs_kick_work_fn(struct work_struct *work)
+{
+	lprs_rs_transition_kick();
+}
+static DECLARE_WORK(lprs_kick_work, lprs_kick_work_fn);
+
 void lprs_set_switch_word(unsigned long word)
 {
+	if (word != READ_ONCE(lprs_switch_word))
+		atomic_set(&lprs_works_left, 0);
 	WRITE_ONCE(lprs_switch_word, word);
+	atomic_set(&lprs_kick_armed, word != 0);
 }
 
 struct lprs_twork {
@@ -317,27 +336,50 @@ void lprs_twork_fn(struct callback_head *cb)
 {
 	struct lprs_twork *w = container_of(cb, struct lprs_twork, cb);
 
-	if (w->word == READ_ONCE(lprs_switch_word) && !(current->flags & PF_EXITING))
-		WRITE_ONCE(*lprs_task_word(current), w->word);
+	if (w->word == READ_ONCE(lprs_switch_word)) {
+		if (!(current->flags & PF_EXITING))
+			WRITE_ONCE(*lprs_task_word(current), w->word);
+		if (atomic_dec_and_test(&lprs_works_left) && atomic_xchg(&lprs_kick_armed, 0))
+			queue_work(system_dfl_wq, &lprs_kick_work);
+	}
 	kfree(w);
 }
 
 void lprs_twork_entry(struct callback_head *cb);
 
 /*
+ * Whether @t has one of our works queued. Under @t's pi_lock the works
+ * cannot run (task_work_run() takes the lock after taking the list), so
+ * walking them is safe, as task_work_cancel_match() does.
+ */
+static bool lprs_twork_queued(struct task_struct *t)
+{
+	struct callback_head *w;
+	unsigned long flags;
+	bool found = false;
+
+	raw_spin_lock_irqsave(&t->pi_lock, flags);
+	for (w = READ_ONCE(t->task_works); w && !found; w = w->next)
+		found = w->func == lprs_twork_entry;
+	raw_spin_unlock_irqrestore(&t->pi_lock, flags);
+	return found;
+}
+
+/*
  * Have @t switch itself to @word when it next returns to user space; with
  * @signal, kick it there now with a fake signal. Each queued work holds a
  * reference on this module, dropped by lprs_twork_entry's tail call, so the
  * module cannot go while a work may still run. Without @signal, a task with
- * work queued already (ours, most likely) gets no more, so works do not
- * pile up on a task that stays in the kernel.
+ * one of our works queued already gets no more, so works do not pile up on
+ * a task that stays in the kernel (other works, a file's last fput say, do
+ * not stop us).
  */
 int lprs_queue_twork(struct task_struct *t, unsigned long word, bool signal)
 {
 	struct lprs_twork *w;
 	int ret;
 
-	if (!signal && READ_ONCE(t->task_works))
+	if (!signal && lprs_twork_queued(t))
 		return 0;
 
 	if (!try_module_get(THIS_MODULE))
@@ -349,8 +391,10 @@ int lprs_queue_twork(struct task_struct *t, unsigned long word, bool signal)
 	}
 	init_task_work(&w->cb, lprs_twork_entry);
 	w->word = word;
+	atomic_inc(&lprs_works_left);
 	ret = task_work_add(t, &w->cb, signal ? TWA_SIGNAL : TWA_RESUME);
 	if (ret) {
+		atomic_dec(&lprs_works_left);
 		kfree(w);
 		module_put(THIS_MODULE);
 	}
@@ -416,6 +460,7 @@ void lprs_schedule_transition_work(unsigned long delay_ms)
 
 void lprs_cancel_transition_work(void)
 {
+	cancel_work_sync(&lprs_kick_work);
 	cancel_delayed_work_sync(&lprs_transition_work);
 }
 

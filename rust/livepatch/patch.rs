@@ -86,7 +86,7 @@ impl Object {
     }
 
     /// The functions in use: all but discarded no-ops.
-    fn funcs(&self) -> impl Iterator<Item = &Func> {
+    fn funcs(&self) -> impl Iterator<Item = &Func> + Clone {
         self.funcs.iter().filter(|f| !f.discarded.load(Relaxed))
     }
 
@@ -178,13 +178,17 @@ impl Patch {
     }
 }
 
-/// The ftrace ops of one old function, and its stack of new functions: the
-/// last entry is on top (the most recently enabled patch).
-struct Ops {
+/// One hooked old function and its stack of new functions: the last entry
+/// is on top (the most recently enabled patch).
+struct FuncStack {
     old_addr: usize,
     old_size: usize,
     name: CString,
+    /// The ftrace ops hooking the function, shared by the functions hooked
+    /// in the same batch, and the function's slot in it; NULL until the
+    /// batch is registered.
     raw: *mut shim::LprsOps,
+    slot: c_uint,
     stack: KVec<StackEntry>,
 }
 
@@ -200,7 +204,7 @@ pub(crate) struct Klp {
     root: *mut bindings::kobject,
     /// Enabled patches, oldest first: `stack_order` is the index + 1.
     pub(crate) patches: KVec<Arc<Patch>>,
-    ops: KVec<Ops>,
+    stacks: KVec<FuncStack>,
     /// Disabled patches whose sysfs directories and module references the
     /// free work still has to drop.
     to_free: KVec<Arc<Patch>>,
@@ -218,16 +222,19 @@ kernel::sync::global_lock! {
     pub(crate) unsafe(uninit) static KLP: Mutex<Klp> = Klp {
         root: null_mut(),
         patches: KVec::new(),
-        ops: KVec::new(),
+        stacks: KVec::new(),
         to_free: KVec::new(),
         transition: None,
         last_gen: 0,
     };
 }
 
-/// Stacks replaced by a publish, and ops taken out of use: freed together
-/// after one synchronisation, so a patch of N functions waits once.
+/// Functions to unhook, stacks replaced by a publish and ops taken out of
+/// use: unhooked with one ftrace update per ops, then freed together after
+/// one synchronisation, so a patch of N functions waits once. Dropped under
+/// `KLP`'s lock.
 pub(crate) struct Garbage {
+    unhooks: KVec<(*mut shim::LprsOps, c_uint)>,
     stacks: KVec<*mut shim::LprsFuncStack>,
     ops: KVec<*mut shim::LprsOps>,
 }
@@ -235,14 +242,54 @@ pub(crate) struct Garbage {
 impl Garbage {
     pub(crate) fn new() -> Self {
         Garbage {
+            unhooks: KVec::new(),
             stacks: KVec::new(),
             ops: KVec::new(),
+        }
+    }
+
+    /// Stop hooking the function at `slot` of `raw` (when dropped).
+    fn unhook(&mut self, raw: *mut shim::LprsOps, slot: c_uint) {
+        if self.unhooks.push((raw, slot), GFP_KERNEL).is_err() {
+            self.unhook_now(raw, &[slot]);
+        }
+    }
+
+    fn unhook_now(&mut self, raw: *mut shim::LprsOps, slots: &[c_uint]) {
+        // SAFETY: `raw` is registered and hooks `slots`; serialised by KLP.
+        if unsafe { shim::lprs_ops_unhook(raw, slots.as_ptr(), slots.len() as c_uint) } == 1
+            && self.ops.push(raw, GFP_KERNEL).is_err()
+        {
+            // Cannot defer the free: synchronise now instead.
+            // SAFETY: unregistered; wait for handlers, then free.
+            unsafe {
+                shim::lprs_synchronize();
+                shim::lprs_ops_free(raw);
+            }
         }
     }
 }
 
 impl Drop for Garbage {
     fn drop(&mut self) {
+        let mut unhooks = core::mem::take(&mut self.unhooks);
+        unhooks.sort_unstable_by_key(|&(raw, slot)| (raw as usize, slot));
+        let mut slots = KVec::new();
+        let batched = slots.reserve(unhooks.len(), GFP_KERNEL).is_ok();
+        for run in unhooks.chunk_by(|a, b| a.0 == b.0) {
+            if batched {
+                slots.clear();
+                for &(_, slot) in run {
+                    // Cannot fail: reserved for all of them.
+                    let _ = slots.push_within_capacity(slot);
+                }
+                self.unhook_now(run[0].0, &slots);
+            } else {
+                for &(raw, slot) in run {
+                    self.unhook_now(raw, &[slot]);
+                }
+            }
+        }
         if self.stacks.is_empty() && self.ops.is_empty() {
             return;
         }
@@ -259,7 +306,7 @@ impl Drop for Garbage {
     }
 }
 
-impl Ops {
+impl FuncStack {
     /// Publish the current stack to the ftrace handler.
     fn publish(&mut self, view: Option<TransitionView>, garbage: &mut Garbage) -> Result {
         let mut funcs = KVec::with_capacity(self.stack.len(), GFP_KERNEL)?;
@@ -284,8 +331,9 @@ impl Ops {
         if new.is_null() {
             return Err(ENOMEM);
         }
-        // SAFETY: `self.raw` is a live ops; publishing is serialised by KLP.
-        let old = unsafe { shim::lprs_ops_publish(self.raw, new) };
+        // SAFETY: `self.raw` is a live ops with `self.slot`; publishing is
+        // serialised by KLP.
+        let old = unsafe { shim::lprs_ops_publish(self.raw, self.slot, new) };
         if !old.is_null() {
             garbage
                 .stacks
@@ -319,12 +367,9 @@ impl Klp {
         for obj in patch.objs.iter().filter(|o| o.patched.load(Relaxed)) {
             for f in obj.funcs() {
                 let addr = f.old_addr.load(Relaxed);
-                if let Some(ops) = self.ops.iter_mut().find(|o| o.old_addr == addr) {
-                    if ops.publish(view, garbage).is_err() {
-                        pr_err!(
-                            "cannot update the function stack of '{}'\n",
-                            show(&ops.name)
-                        );
+                if let Some(fs) = self.stacks.iter_mut().find(|s| s.old_addr == addr) {
+                    if fs.publish(view, garbage).is_err() {
+                        pr_err!("cannot update the function stack of '{}'\n", show(&fs.name));
                     }
                 }
             }
@@ -351,20 +396,20 @@ impl Klp {
                     }
                 } else {
                     let addr = f.old_addr.load(Relaxed);
-                    let Some(ops) = self.ops.iter().find(|o| o.old_addr == addr) else {
+                    let Some(fs) = self.stacks.iter().find(|s| s.old_addr == addr) else {
                         continue;
                     };
-                    match ops.stack.iter().position(|e| core::ptr::eq(e.patch, patch)) {
+                    match fs.stack.iter().position(|e| core::ptr::eq(e.patch, patch)) {
                         Some(i) if i > 0 => {
-                            let below = ops.stack[i - 1];
+                            let below = fs.stack[i - 1];
                             Range {
                                 start: below.new_func,
                                 size: below.new_size,
                             }
                         }
                         _ => Range {
-                            start: ops.old_addr,
-                            size: ops.old_size,
+                            start: fs.old_addr,
+                            size: fs.old_size,
                         },
                     }
                 };
@@ -383,13 +428,19 @@ impl Klp {
 
     /// Push the patch's functions of `obj` on their stacks.
     fn patch_object(&mut self, patch: &Patch, obj: &Object, garbage: &mut Garbage) -> Result {
-        for (i, f) in obj.funcs().enumerate() {
-            if let Err(e) = self.patch_func(patch, f, garbage) {
-                // Leave nothing half-applied.
-                for g in obj.funcs().take(i) {
-                    self.unpatch_func(patch, g, garbage);
-                }
+        if let Err(e) = self.patch_funcs(patch, obj.funcs(), garbage) {
+            if obj.funcs().nth(1).is_none() {
                 return Err(e);
+            }
+            // Again one function at a time: slower, but the log names the
+            // function ftrace refused.
+            for (i, f) in obj.funcs().enumerate() {
+                if let Err(e) = self.patch_funcs(patch, core::iter::once(f), garbage) {
+                    for g in obj.funcs().take(i) {
+                        self.unpatch_func(patch, g, garbage);
+                    }
+                    return Err(e);
+                }
             }
         }
         obj.patched.store(true, Relaxed);
@@ -400,84 +451,141 @@ impl Klp {
         Ok(())
     }
 
-    fn patch_func(&mut self, patch: &Patch, f: &Func, garbage: &mut Garbage) -> Result {
+    /// Push `funcs` on their stacks; the functions nothing hooked yet get
+    /// one new ftrace ops, registered in one ftrace update. All or nothing.
+    fn patch_funcs<'a>(
+        &mut self,
+        patch: &Patch,
+        funcs: impl Iterator<Item = &'a Func> + Clone,
+        garbage: &mut Garbage,
+    ) -> Result {
+        let view = self.transition_view();
+        let first_new = self.stacks.len();
+        let mut pushed = 0;
+        let mut ret = Ok(());
+        for f in funcs.clone() {
+            ret = self.push_func(patch, f, view, garbage);
+            if ret.is_err() {
+                break;
+            }
+            pushed += 1;
+        }
+        if ret.is_ok() && self.stacks.len() > first_new {
+            ret = self.hook_new(first_new, view, garbage);
+        }
+        if ret.is_err() {
+            // The new stacks were never hooked; pop the rest.
+            self.stacks.truncate(first_new);
+            for f in funcs.take(pushed) {
+                self.unpatch_func(patch, f, garbage);
+            }
+        }
+        ret
+    }
+
+    /// Push `f` on its stack, or start a stack for `hook_new()`.
+    fn push_func(
+        &mut self,
+        patch: &Patch,
+        f: &Func,
+        view: Option<TransitionView>,
+        garbage: &mut Garbage,
+    ) -> Result {
         let old_addr = f.old_addr.load(Relaxed);
         let entry = StackEntry {
             patch,
             new_func: f.new_func,
             new_size: f.new_size,
         };
-        let view = self.transition_view();
-        if let Some(ops) = self.ops.iter_mut().find(|o| o.old_addr == old_addr) {
-            ops.stack.push(entry, GFP_KERNEL)?;
-            if let Err(e) = ops.publish(view, garbage) {
-                ops.stack.pop();
-                return Err(e);
+        if let Some(fs) = self.stacks.iter_mut().find(|s| s.old_addr == old_addr) {
+            fs.stack.push(entry, GFP_KERNEL)?;
+            if !fs.raw.is_null() {
+                if let Err(e) = fs.publish(view, garbage) {
+                    fs.stack.pop();
+                    return Err(e);
+                }
             }
             return Ok(());
         }
-        self.ops.reserve(1, GFP_KERNEL)?;
-        // SAFETY: plain allocation.
-        let raw = unsafe { shim::lprs_ops_alloc(old_addr as c_ulong) };
-        if raw.is_null() {
-            return Err(ENOMEM);
-        }
-        let mut ops = Ops {
+        let mut stack = KVec::new();
+        stack.push(entry, GFP_KERNEL)?;
+        let fs = FuncStack {
             old_addr,
             old_size: f.old_size.load(Relaxed),
             name: CString::try_from(&*f.old_name)?,
-            raw,
-            stack: KVec::new(),
+            raw: null_mut(),
+            slot: 0,
+            stack,
         };
-        let mut ret = ops.stack.push(entry, GFP_KERNEL).map_err(Error::from);
-        if ret.is_ok() {
-            ret = ops.publish(view, garbage);
+        self.stacks.push(fs, GFP_KERNEL)?;
+        Ok(())
+    }
+
+    /// Hook the stacks from `first` on with one new ftrace ops.
+    fn hook_new(
+        &mut self,
+        first: usize,
+        view: Option<TransitionView>,
+        garbage: &mut Garbage,
+    ) -> Result {
+        let fresh = &mut self.stacks[first..];
+        let mut addrs = KVec::with_capacity(fresh.len(), GFP_KERNEL)?;
+        for fs in fresh.iter() {
+            addrs.push(fs.old_addr as c_ulong, GFP_KERNEL)?;
+        }
+        // SAFETY: `addrs` holds `len` distinct addresses of traceable
+        // functions (one stack per old function).
+        let raw = unsafe { shim::lprs_ops_alloc(addrs.as_ptr(), addrs.len() as c_uint) };
+        if raw.is_null() {
+            return Err(ENOMEM);
+        }
+        let mut ret = Ok(());
+        for (slot, fs) in fresh.iter_mut().enumerate() {
+            fs.raw = raw;
+            fs.slot = slot as c_uint;
+            ret = fs.publish(view, garbage);
+            if ret.is_err() {
+                break;
+            }
         }
         if ret.is_ok() {
-            // SAFETY: `raw` is a fresh ops with its stack published.
-            ret = kernel::error::to_result(unsafe {
-                shim::lprs_ops_register(raw, ops.name.as_char_ptr())
-            });
+            // SAFETY: `raw` is a fresh ops with every stack published.
+            ret = kernel::error::to_result(unsafe { shim::lprs_ops_register(raw) });
+            if let (Err(e), [fs]) = (ret, &*fresh) {
+                pr_err!(
+                    "failed to register ftrace handler for function '{}' ({})\n",
+                    show(&fs.name),
+                    e.to_errno()
+                );
+            }
         }
-        if let Err(e) = ret {
+        if ret.is_err() {
             // Never registered: no handler can have seen it.
             // SAFETY: `raw` is ours and unused.
             unsafe { shim::lprs_ops_free(raw) };
-            return Err(e);
         }
-        self.ops.push_within_capacity(ops).map_err(|_| ENOMEM)?;
-        Ok(())
+        ret
     }
 
     fn unpatch_func(&mut self, patch: *const Patch, f: &Func, garbage: &mut Garbage) {
         let old_addr = f.old_addr.load(Relaxed);
         let view = self.transition_view();
-        let Some(i) = self.ops.iter().position(|o| o.old_addr == old_addr) else {
+        let Some(i) = self.stacks.iter().position(|s| s.old_addr == old_addr) else {
             return;
         };
-        let ops = &mut self.ops[i];
-        ops.stack
+        let fs = &mut self.stacks[i];
+        fs.stack
             .retain(|e| !(core::ptr::eq(e.patch, patch) && e.new_func == f.new_func));
-        if ops.stack.is_empty() {
-            let Ok(ops) = self.ops.remove(i) else { return };
-            // SAFETY: registered in patch_func; unregistering stops new calls.
-            unsafe { shim::lprs_ops_unregister(ops.raw, ops.name.as_char_ptr()) };
-            if garbage.ops.push(ops.raw, GFP_KERNEL).is_err() {
-                // Cannot defer the free: synchronise now instead.
-                // SAFETY: unregistered above; wait for handlers, then free.
-                unsafe {
-                    shim::lprs_synchronize();
-                    shim::lprs_ops_free(ops.raw);
-                }
-            }
-        } else if ops.publish(view, garbage).is_err() {
+        if fs.stack.is_empty() {
+            let Ok(fs) = self.stacks.remove(i) else {
+                return;
+            };
+            garbage.unhook(fs.raw, fs.slot);
+        } else if fs.publish(view, garbage).is_err() {
             // The old stack stays published; it still lists this function,
             // which is wrong but safe: the patch module stays loaded until
             // the free work drops our reference.
-            pr_err!(
-                "cannot update the function stack of '{}'\n",
-                show(&ops.name)
-            );
+            pr_err!("cannot update the function stack of '{}'\n", show(&fs.name));
         }
     }
 
@@ -667,7 +775,7 @@ fn resolve_object(patch: &Patch, obj: &Object, module: *mut bindings::module) ->
             return Err(EINVAL);
         }
         // SAFETY: an ftrace table lookup by address.
-        if !unsafe { shim::lprs_addr_is_traceable(addr) } {
+        if unsafe { shim::lprs_ftrace_ip(addr) } == 0 {
             pr_err!(
                 "patch '{}': refusing to patch '{}' in object '{}': it cannot be traced (notrace, noinstr or not compiled for ftrace)\n",
                 show(&patch.name), name, objname

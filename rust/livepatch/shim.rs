@@ -135,13 +135,13 @@ extern "C" {
     pub(crate) fn lprs_symbol_size(addr: c_ulong) -> c_ulong;
     pub(crate) fn lprs_find_live_module(name: *const c_char) -> *mut bindings::module;
     pub(crate) fn lprs_addr_is_runtime(addr: c_ulong) -> bool;
-    pub(crate) fn lprs_addr_is_traceable(addr: c_ulong) -> bool;
+    pub(crate) fn lprs_ftrace_ip(addr: c_ulong) -> c_ulong;
     pub(crate) fn lprs_addr_is_uncallable_text(addr: c_ulong) -> bool;
     pub(crate) fn lprs_module_is_patch(module: *mut bindings::module) -> bool;
 
-    pub(crate) fn lprs_ops_alloc(old_addr: c_ulong) -> *mut LprsOps;
-    pub(crate) fn lprs_ops_register(ops: *mut LprsOps, name: *const c_char) -> c_int;
-    pub(crate) fn lprs_ops_unregister(ops: *mut LprsOps, name: *const c_char);
+    pub(crate) fn lprs_ops_alloc(addrs: *const c_ulong, nr: c_uint) -> *mut LprsOps;
+    pub(crate) fn lprs_ops_register(ops: *mut LprsOps) -> c_int;
+    pub(crate) fn lprs_ops_unhook(ops: *mut LprsOps, slots: *const c_uint, nr: c_uint) -> c_int;
     pub(crate) fn lprs_ops_free(ops: *mut LprsOps);
     pub(crate) fn lprs_func_stack_alloc(
         head: *const LprsFuncStackHead,
@@ -150,6 +150,7 @@ extern "C" {
     ) -> *mut LprsFuncStack;
     pub(crate) fn lprs_ops_publish(
         ops: *mut LprsOps,
+        slot: c_uint,
         stack: *mut LprsFuncStack,
     ) -> *mut LprsFuncStack;
     pub(crate) fn lprs_func_stack_free(stack: *mut LprsFuncStack);

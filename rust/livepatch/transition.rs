@@ -120,6 +120,13 @@ pub(crate) fn cancel(klp: &mut Klp) {
 /// One round: try to switch every pending task; complete when none is left,
 /// otherwise retry later.
 pub(crate) fn try_complete(klp: &mut Klp) {
+    round(klp, false);
+}
+
+/// A round; `kicked`: an extra one, run because every task asked to switch
+/// at its return to user space has: it asks nothing, does not count towards
+/// escalation, and leaves the next retry as scheduled.
+fn round(klp: &mut Klp, kicked: bool) {
     let Some(act) = klp.transition.as_ref() else {
         return;
     };
@@ -135,19 +142,22 @@ pub(crate) fn try_complete(klp: &mut Klp) {
     // Count rounds even when this patch does not escalate, so turning
     // `escalate` on later keeps the rhythm.
     let escalate = act.asked
+        && !kicked
         && act
             .t
             .retry(*super::module_parameters::signal_rounds.value())
         && patch.escalate.load(Relaxed);
-    let escalate = escalate || core::mem::take(&mut act.signal_now);
+    let escalate = escalate || (!kicked && core::mem::take(&mut act.signal_now));
     if escalate && !act.signalled {
         pr_notice!("signaling remaining tasks\n");
         act.signalled = true;
     }
     let (word, other) = act.t.pending_words();
     let mut check = shim::LprsCheck::new(word, other, &ranges);
-    // SAFETY: plain store; task works compare against it.
-    unsafe { shim::lprs_set_switch_word(word as c_ulong) };
+    if !kicked {
+        // SAFETY: plain store; task works compare against it. Arms a kick.
+        unsafe { shim::lprs_set_switch_word(word as c_ulong) };
+    }
 
     let mut pending = KVec::new();
     let mut nr: c_uint = 0;
@@ -188,7 +198,9 @@ pub(crate) fn try_complete(klp: &mut Klp) {
         // Every pending user task is asked once to switch on its way back
         // to user space; tasks running now (children forked since, say) are
         // asked again each round, as upstream's inherited pending flag would.
-        if !info.kthread && (!act.asked || escalate || why == shim::WHY_RUNNING) {
+        if kicked {
+            // Asks nothing.
+        } else if !info.kthread && (!act.asked || escalate || why == shim::WHY_RUNNING) {
             // SAFETY: `t` is referenced; the work holds its own module ref.
             let _ = unsafe { shim::lprs_queue_twork(t, word as c_ulong, escalate) };
         } else if info.kthread && escalate {
@@ -219,7 +231,7 @@ pub(crate) fn try_complete(klp: &mut Klp) {
         && unsafe { shim::lprs_count_pending(&check) } == 0
     {
         complete(klp);
-    } else {
+    } else if !kicked {
         schedule_retry();
     }
 }
@@ -351,12 +363,20 @@ pub(crate) fn force(klp: &mut Klp) {
     let (word, _) = act.t.pending_words();
     // SAFETY: writes every task's and idle task's word.
     unsafe { shim::lprs_force_all(word as c_ulong) };
+    let kept = |p: &Arc<Patch>| {
+        p.forced.store(true, Relaxed);
+        pr_warn!(
+            "'{}': forced out: its module stays loaded until reboot\n",
+            name(p)
+        );
+    };
     if act.t.target == Universe::Unpatched {
-        act.patch.forced.store(true, Relaxed);
+        kept(&act.patch);
     } else if act.patch.replace {
-        for p in klp.patches.iter().filter(|p| !Arc::ptr_eq(p, &act.patch)) {
-            p.forced.store(true, Relaxed);
-        }
+        klp.patches
+            .iter()
+            .filter(|p| !Arc::ptr_eq(p, &act.patch))
+            .for_each(kept);
     }
     complete(klp);
 }
@@ -387,6 +407,11 @@ extern "C" fn lprs_rs_stack_blocks(
 #[no_mangle]
 extern "C" fn lprs_rs_transition_work() {
     try_complete(&mut KLP.lock());
+}
+
+#[no_mangle]
+extern "C" fn lprs_rs_transition_kick() {
+    round(&mut KLP.lock(), true);
 }
 
 /// The `i`th pending task of the running transition, for debugfs.

@@ -12,6 +12,7 @@ ROWS = [
     ("call_unpatched_ps", "call of a function, unpatched (floor)", 1000, "ns"),
     ("call_patched_ps", "call of a patched function, steady state", 1000, "ns"),
     ("call_transition_ps", "call of a patched function, during a transition", 1000, "ns"),
+    ("call_batch_ps", "call of one of 1000 patched functions (one patch), steady state", 1000, "ns"),
     ("getpid_unpatched_ps", "getpid(), unpatched (floor)", 1000, "ns"),
     ("getpid_patched_ps", "getpid(), patched, steady state", 1000, "ns"),
     ("getpid_transition_ps", "getpid(), patched, during a transition", 1000, "ns"),
@@ -20,6 +21,9 @@ ROWS = [
     ("enable_100_us", "insmod to transition complete, 100 functions, idle", 1000, "ms"),
     ("enable_1000_us", "insmod to transition complete, 1000 functions, idle", 1000, "ms"),
     ("enable_loaded_us", "insmod to transition complete, 200 threads calling it", 1000, "ms"),
+    ("disable_1_us", "disable to unpatching complete, 1 function, idle", 1000, "ms"),
+    ("disable_10_us", "disable to unpatching complete, 10 functions, idle", 1000, "ms"),
+    ("disable_100_us", "disable to unpatching complete, 100 functions, idle", 1000, "ms"),
     ("mem_per_func_bytes", "kernel memory per patched function (slab, vmalloc, per-cpu)", 1, "bytes"),
 ]
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * An fentry hook on cmdline_proc_show, the way BPF trampolines attach: an
- * ftrace direct call to a trampoline that counts calls ("hits" parameter).
+ * An fentry hook on the function named by the "func" parameter (default
+ * cmdline_proc_show), the way BPF trampolines attach: an ftrace direct call
+ * to a trampoline that counts calls ("hits" parameter).
  * A direct call without an ops_func cannot share a function with an
  * IPMODIFY user such as a live patch; ftrace refuses whichever comes second.
  */
@@ -10,6 +11,9 @@
 #include <asm/asm.h>
 #include <asm/ibt.h>
 #include <asm/nospec-branch.h>
+
+static char *func = "cmdline_proc_show";
+module_param(func, charp, 0444);
 
 static atomic_long_t lprs_hits = ATOMIC_LONG_INIT(0);
 
@@ -67,11 +71,12 @@ static struct ftrace_ops lprs_direct;
 
 static int lprs_test_fentry_init(void)
 {
-	static unsigned char name[] = "cmdline_proc_show";
-	int ret = ftrace_set_filter(&lprs_direct, name, sizeof(name) - 1, 0);
+	int ret = ftrace_set_filter(&lprs_direct, (unsigned char *)func, strlen(func), 0);
 
-	if (ret)
+	if (ret) {
+		pr_info("lprs_test_fentry: no function '%s': %d\n", func, ret);
 		return ret;
+	}
 	ret = register_ftrace_direct(&lprs_direct, (unsigned long)lprs_fentry_tramp);
 	if (ret)
 		pr_info("lprs_test_fentry: register_ftrace_direct: %d\n", ret);

@@ -5,7 +5,8 @@
  * lprs_bench_fn() is the hot function: /proc/lprs_bench takes "loop N"
  * (call it N times in a tight loop and keep the time taken), "hold" (the
  * writer sleeps inside it until "release", keeping a transition pending)
- * and "release"; a read shows "<calls> <ns>" of the last loop.
+ * and "release"; "loopf N" loops on lprs_bench_f500() instead (one function
+ * of a patch of many); a read shows "<calls> <ns>" of the last loop.
  * /proc/lprs_bench_call calls it once and shows "original" (or "patched",
  * under a patch), for lprs-hammer. lprs_bench_f000 ... lprs_bench_f999 are
  * targets for patches of many functions.
@@ -39,6 +40,22 @@ noinline int lprs_bench_fn(int x)
 	}
 LPRS_BENCH_1000(LPRS_FN)
 
+/* Call FN N times in a tight loop; keep the count and time taken. */
+#define LPRS_TIME_LOOP(fn, n)						\
+	do {								\
+		u64 i, t0, t1;						\
+		int acc = 0;						\
+									\
+		t0 = ktime_get_ns();					\
+		for (i = 0; i < (n); i++)				\
+			acc = fn(acc);					\
+		t1 = ktime_get_ns();					\
+		mutex_lock(&lprs_lock);					\
+		lprs_last_calls = (n);					\
+		lprs_last_ns = t1 - t0;					\
+		mutex_unlock(&lprs_lock);				\
+	} while (0)
+
 static int lprs_bench_show(struct seq_file *m, void *v)
 {
 	mutex_lock(&lprs_lock);
@@ -56,8 +73,7 @@ static ssize_t lprs_bench_write(struct file *file, const char __user *ubuf, size
 				loff_t *ppos)
 {
 	char cmd[32];
-	u64 n, i, t0, t1;
-	int acc = 0;
+	u64 n;
 
 	if (count >= sizeof(cmd) || copy_from_user(cmd, ubuf, count))
 		return -EINVAL;
@@ -69,14 +85,9 @@ static ssize_t lprs_bench_write(struct file *file, const char __user *ubuf, size
 	} else if (!strcmp(cmd, "release")) {
 		WRITE_ONCE(lprs_hold, false);
 	} else if (!strncmp(cmd, "loop ", 5) && !kstrtou64(cmd + 5, 10, &n)) {
-		t0 = ktime_get_ns();
-		for (i = 0; i < n; i++)
-			acc = lprs_bench_fn(acc);
-		t1 = ktime_get_ns();
-		mutex_lock(&lprs_lock);
-		lprs_last_calls = n;
-		lprs_last_ns = t1 - t0;
-		mutex_unlock(&lprs_lock);
+		LPRS_TIME_LOOP(lprs_bench_fn, n);
+	} else if (!strncmp(cmd, "loopf ", 6) && !kstrtou64(cmd + 6, 10, &n)) {
+		LPRS_TIME_LOOP(lprs_bench_f500, n);
 	} else {
 		return -EINVAL;
 	}

@@ -60,6 +60,7 @@ grep -q "^$r3 bash sleeping-in lprs_patched_sleeper_call+0x[0-9a-f]*/0x[0-9a-f]*
 	fail "reader not pending in the new function: $(cat $PENDING)"
 expect_ok sh -c "echo 1 > $LP_SYSFS/$P/force"
 expect_dmesg "livepatch: forcing remaining tasks to the patched state"
+expect_dmesg "livepatch: '$P': forced out: its module stays loaded until reboot"
 wait_until 5 patch_gone $P || fail "patch not removed after force"
 expect_eq "a new reader" "$(timeout 5 cat /proc/lprs_sleeper 2>&1)" original
 kill -0 $r3 2>/dev/null || fail "the reader in the new function is gone"
