@@ -10,7 +10,9 @@ check_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install o
 # Toolchain for the kernel's Rust: rustc/rust-src and an LLVM of the same
 # major version, all from bookworm-security (see shared/docs/toolchain.md).
 SEC_PKGS=(rustc-web rust-web-src clang-22 lld-22 llvm-22 libclang-22-dev)
-BASE_PKGS=(flex bison bc libelf-dev libssl-dev cpio xz-utils make gcc python3
+# systemd: PID 1 of the boot-unit test VMs (qemu/mksystemd.sh); dkms: make
+# check builds livepatch.ko with it.
+BASE_PKGS=(flex bison bc libelf-dev libssl-dev cpio xz-utils make gcc python3 systemd dkms
 	   qemu-system-x86 busybox-static kmod procps coreutils bash gawk)
 for p in "${SEC_PKGS[@]}" "${BASE_PKGS[@]}"; do check_pkg "$p"; done
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Boot the test kernel under QEMU (TCG, 2 vCPUs) with the payload in /lprs.
 #   qemu/run-vm.sh [--log FILE] [--out FILE] [--timeout SECS] [--allow-splat]
-#                  [--icount] [--payload DIR] SCRIPT [ARG]
+#                  [--icount] [--systemd] [--append WORDS] [--payload DIR]
+#                  SCRIPT [ARG]
 #                                               run SCRIPT (path inside /lprs),
 #                                               with ARG (one word) as argument
 #   qemu/run-vm.sh --interactive [--payload DIR]
@@ -12,10 +13,12 @@
 # --icount runs the guest in QEMU's instruction-counting mode: its clock
 # advances 1 ns per instruction, so timings repeat from run to run (and no
 # longer follow the host's real time).
+# --systemd boots systemd as PID 1 (qemu/mksystemd.sh, guest-init.sh);
+# --append adds WORDS to the kernel command line.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
-log= out= timeout=300 interactive= allow_splat= payload= icount=
+log= out= timeout=300 interactive= allow_splat= payload= icount= systemd= append=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--log) log=$2; shift 2 ;;
@@ -25,6 +28,8 @@ while [ $# -gt 0 ]; do
 	--interactive) interactive=1; shift ;;
 	--allow-splat) allow_splat=1; shift ;;
 	--icount) icount=1; shift ;;
+	--systemd) systemd=1; shift ;;
+	--append) append=$2; shift 2 ;;
 	-*) echo "run-vm: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -42,9 +47,11 @@ trap 'rm -rf "$work"' EXIT
 # The initramfs is the base archive followed by the payload archive: the
 # kernel unpacks concatenated cpio archives in order.
 (cd "$payload" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$work/payload.cpio.gz"
-cat "$base" "$work/payload.cpio.gz" > "$work/initrd"
+layers=("$base")
+[ -z "$systemd" ] || layers+=("$("$LPRS_ROOT/qemu/mksystemd.sh")")
+cat "${layers[@]}" "$work/payload.cpio.gz" > "$work/initrd"
 
-cmdline="console=ttyS0 panic=-1 loglevel=7 printk.devkmsg=on"
+cmdline="console=ttyS0 panic=-1 loglevel=7 printk.devkmsg=on${systemd:+ lprs.systemd=1}${append:+ $append}"
 # Single-threaded TCG: with one host thread per vCPU (MTTCG), a vCPU can
 # still execute an int3 that text_poke_bp() has already removed, and the
 # guest dies with "Oops: int3" in whatever function the kernel was patching

@@ -84,6 +84,20 @@ vm_timeout() { # TEST_FILE
 	echo "$t"
 }
 
+# guest_test FILE NAME LOG ARG [RUN-VM OPTIONS]: boot a VM running the guest
+# test FILE with ARG; its cases are NAME's, its logs $logs/LOG.*.
+guest_test() {
+	local t=$1 name=$2 log=$3 arg=$4 rc
+	shift 4
+	"$root/qemu/run-vm.sh" --payload "$payload" --timeout "$(vm_timeout "$t")" --log "$logs/$log.guest.log" \
+		--out "$logs/$log.out" "$@" "guest/tests/$name.sh" "$arg" 2> "$logs/$log.runner"; rc=$?
+	record_lines "$name" "$logs/$log.out"
+	if [ $rc != 0 ] || [ "$counted" = 0 ]; then
+		sed 's/^/  | /' "$logs/$log.out" "$logs/$log.runner" | tail -n 40
+		record FAIL "$log" "VM run exit $rc, $counted cases reported (guest log: $logs/$log.guest.log)"
+	fi
+}
+
 vm_tests() {
 	echo "== build"
 	if ! make -s -C "$root" test-modules KCONFIG="$KCONFIG"; then
@@ -106,17 +120,23 @@ vm_tests() {
 	fi
 	payload=$("$root/qemu/mkpayload.sh")
 	echo "== VM tests (kernel config '$KCONFIG', logs in $logs)"
-	local t name rc
+	local t name boots boot words
 	for t in selftests/guest/tests/*.sh; do
 		name=$(basename "$t" .sh)
 		if ((${#only[@]})) && [[ " ${only[*]} " != *" $name "* ]]; then continue; fi
-		"$root/qemu/run-vm.sh" --payload "$payload" --timeout "$(vm_timeout "$t")" --log "$logs/$name.guest.log" \
-			--out "$logs/$name.out" "guest/tests/$name.sh" "$KCONFIG" 2> "$logs/$name.runner"; rc=$?
-		record_lines "$name" "$logs/$name.out"
-		if [ $rc != 0 ] || [ "$counted" = 0 ]; then
-			sed 's/^/  | /' "$logs/$name.out" "$logs/$name.runner" | tail -n 40
-			record FAIL "$name" "VM run exit $rc, $counted cases reported (guest log: $logs/$name.guest.log)"
+		# "# vm-boots: BOOT[:WORD,...] ...": one VM booting systemd per
+		# BOOT, with the WORDs on the kernel command line; the script
+		# gets BOOT as its argument.
+		boots=$(sed -n 's/^# vm-boots: //p' "$t")
+		if [ -z "$boots" ]; then
+			guest_test "$t" "$name" "$name" "$KCONFIG"
+			continue
 		fi
+		for boot in $boots; do
+			[[ $boot == *:* ]] || boot=$boot:
+			words=${boot#*:}
+			guest_test "$t" "$name" "$name-${boot%%:*}" "${boot%%:*}" --systemd --append "${words//,/ }"
+		done
 	done
 	upstream_tests "$payload" "$logs" "$up"
 	((${#only[@]})) && return
@@ -144,18 +164,28 @@ vm_tests() {
 
 # dkms.conf's build command, run as DKMS runs it (in a copy of the source,
 # with ${kernel_source_dir} set), builds livepatch.ko.
+# DKMS itself (dkms add + build) on a copy of the tree, against the test
+# kernel's build tree, with its own source and dkms trees in a scratch
+# directory: nothing of the host's DKMS state is touched.
 dkms_build() { # LOGS
-	local d cmd kdir
+	local d kdir rel ver ko
 	d=$(mktemp -d)
-	(cd "$root" && git ls-files -z | xargs -0 cp --parents -t "$d")
+	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$root/dkms.conf")
+	mkdir -p "$d/src/livepatch-rs-$ver" "$d/dkms"
+	(cd "$root" && git ls-files -z | xargs -0 cp --parents -t "$d/src/livepatch-rs-$ver")
 	kdir=${KDIR:-$("$root/qemu/build-kernel.sh" "$KCONFIG")}
-	cmd=$(sed -n 's/^MAKE\[0\]="\(.*\)"$/\1/p' "$root/dkms.conf")
-	if (cd "$d" && kernel_source_dir=$kdir eval "$cmd") > "$1/dkms.log" 2>&1 &&
-		[ -f "$d/$(sed -n 's/^BUILT_MODULE_LOCATION\[0\]="\(.*\)"$/\1/p' "$root/dkms.conf")/livepatch.ko" ]; then
-		record PASS "dkms.conf builds livepatch.ko"
+	rel=$(cat "$kdir/include/config/kernel.release")
+	ko=$d/dkms/livepatch-rs/$ver/$rel/$(uname -m)/module/livepatch.ko
+	# DKMS passes CC=clang LD=ld.lld for a kernel built with clang: the
+	# LLVM the kernel was built with must be first in PATH, as on a distro.
+	if { dkms add -m livepatch-rs -v "$ver" --sourcetree "$d/src" --dkmstree "$d/dkms" &&
+	     PATH=${LIBCLANG_PATH%/lib}/bin:$PATH dkms build -m livepatch-rs -v "$ver" -k "$rel" --kernelsourcedir "$kdir" \
+		--sourcetree "$d/src" --dkmstree "$d/dkms"; } > "$1/dkms.log" 2>&1 &&
+		[ "$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)" = "$rel" ]; then
+		record PASS "dkms add and build make livepatch.ko for $rel"
 	else
 		tail -n 20 "$1/dkms.log"
-		record FAIL "dkms.conf builds livepatch.ko" "see $1/dkms.log"
+		record FAIL "dkms add and build make livepatch.ko for $rel" "see $1/dkms.log"
 	fi
 	rm -rf "$d"
 }

@@ -21,6 +21,7 @@ ROWS = [
     ("enable_100_us", "insmod to transition complete, 100 functions, idle", 1000, "ms"),
     ("enable_1000_us", "insmod to transition complete, 1000 functions, idle", 1000, "ms"),
     ("enable_loaded_us", "insmod to transition complete, 200 threads calling it", 1000, "ms"),
+    ("transition_loaded_us", "of which the transition (start to complete)", 1000, "ms"),
     ("disable_1_us", "disable to unpatching complete, 1 function, idle", 1000, "ms"),
     ("disable_10_us", "disable to unpatching complete, 10 functions, idle", 1000, "ms"),
     ("disable_100_us", "disable to unpatching complete, 100 functions, idle", 1000, "ms"),

@@ -1,6 +1,7 @@
 # Helpers for guest-side tests (sourced by bash in the VM, cwd /lprs).
 # A test prints one line per case: "PASS: <case>" or "FAIL: <case>: <why>".
-# Each test gets the kernel config it runs on ("default", "debug") as $1.
+# Each test gets the kernel config it runs on ("default", "debug") as $1
+# (a test with a "# vm-boots:" line gets the name of the boot instead).
 # The host harness counts those lines; a test that ends without printing
 # any, or exits non-zero, fails as a whole.
 MODDIR=/lprs/modules
