@@ -94,6 +94,7 @@ unsigned int lprs_count_pending(const struct lprs_check *c);
 unsigned int lprs_switch_idle_tasks(struct lprs_check *c);
 void lprs_force_all(unsigned long word);
 void lprs_set_switch_word(unsigned long word);
+void lprs_arm_kick(bool queued);
 void lprs_twork_fn(struct callback_head *cb);
 int lprs_queue_twork(struct task_struct *t, unsigned long word, bool signal);
 void lprs_wake_kthread(struct task_struct *t);

@@ -301,8 +301,9 @@ unsigned int lprs_switch_idle_tasks(struct lprs_check *c)
 /*
  * Works queued for the current switch word and not run yet. When the last
  * one runs, every task asked has switched: a round then may complete the
- * transition now instead of at the next retry ("kick", armed once per
- * round, so kicks cannot make rounds run back to back).
+ * transition now instead of at the next retry ("kick"). Armed at the end
+ * of a round that left tasks pending, once, so kicks cannot make rounds
+ * run back to back.
  */
 static atomic_t lprs_works_left = ATOMIC_INIT(0);
 static atomic_t lprs_kick_armed = ATOMIC_INIT(0);
@@ -315,10 +316,22 @@ static DECLARE_WORK(lprs_kick_work, lprs_kick_work_fn);
 
 void lprs_set_switch_word(unsigned long word)
 {
-	if (word != READ_ONCE(lprs_switch_word))
+	if (word != READ_ONCE(lprs_switch_word)) {
+		atomic_set(&lprs_kick_armed, 0);
 		atomic_set(&lprs_works_left, 0);
+	}
 	WRITE_ONCE(lprs_switch_word, word);
-	atomic_set(&lprs_kick_armed, word != 0);
+}
+
+/*
+ * A round left tasks pending: kick when the last work runs - or now, when
+ * the works this round @queued have all run already.
+ */
+void lprs_arm_kick(bool queued)
+{
+	atomic_set(&lprs_kick_armed, 1);
+	if (!atomic_read(&lprs_works_left) && atomic_xchg(&lprs_kick_armed, 0) && queued)
+		queue_work(system_dfl_wq, &lprs_kick_work);
 }
 
 struct lprs_twork {
@@ -348,11 +361,11 @@ void lprs_twork_fn(struct callback_head *cb)
 void lprs_twork_entry(struct callback_head *cb);
 
 /*
- * Whether @t has one of our works queued. Under @t's pi_lock the works
- * cannot run (task_work_run() takes the lock after taking the list), so
- * walking them is safe, as task_work_cancel_match() does.
+ * Whether @t has one of our works for @word queued. Under @t's pi_lock the
+ * works cannot run (task_work_run() takes the lock after taking the list),
+ * so walking them is safe, as task_work_cancel_match() does.
  */
-static bool lprs_twork_queued(struct task_struct *t)
+static bool lprs_twork_queued(struct task_struct *t, unsigned long word)
 {
 	struct callback_head *w;
 	unsigned long flags;
@@ -360,7 +373,8 @@ static bool lprs_twork_queued(struct task_struct *t)
 
 	raw_spin_lock_irqsave(&t->pi_lock, flags);
 	for (w = READ_ONCE(t->task_works); w && !found; w = w->next)
-		found = w->func == lprs_twork_entry;
+		found = w->func == lprs_twork_entry &&
+			container_of(w, struct lprs_twork, cb)->word == word;
 	raw_spin_unlock_irqrestore(&t->pi_lock, flags);
 	return found;
 }
@@ -370,17 +384,17 @@ static bool lprs_twork_queued(struct task_struct *t)
  * @signal, kick it there now with a fake signal. Each queued work holds a
  * reference on this module, dropped by lprs_twork_entry's tail call, so the
  * module cannot go while a work may still run. Without @signal, a task with
- * one of our works queued already gets no more, so works do not pile up on
- * a task that stays in the kernel (other works, a file's last fput say, do
- * not stop us).
+ * one of our works for @word queued already gets no more (returns 1), so
+ * works do not pile up on a task that stays in the kernel (other works, a
+ * file's last fput say, or ours of an older transition, do not stop us).
  */
 int lprs_queue_twork(struct task_struct *t, unsigned long word, bool signal)
 {
 	struct lprs_twork *w;
 	int ret;
 
-	if (!signal && lprs_twork_queued(t))
-		return 0;
+	if (!signal && lprs_twork_queued(t, word))
+		return 1;
 
 	if (!try_module_get(THIS_MODULE))
 		return -ENODEV;

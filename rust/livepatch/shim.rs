@@ -183,6 +183,7 @@ extern "C" {
     pub(crate) fn lprs_switch_idle_tasks(check: *mut LprsCheck) -> c_uint;
     pub(crate) fn lprs_force_all(word: c_ulong);
     pub(crate) fn lprs_set_switch_word(word: c_ulong);
+    pub(crate) fn lprs_arm_kick(queued: bool);
     pub(crate) fn lprs_states_set(
         prev: *const *mut KlpPatch,
         nr: c_uint,

@@ -154,12 +154,11 @@ fn round(klp: &mut Klp, kicked: bool) {
     }
     let (word, other) = act.t.pending_words();
     let mut check = shim::LprsCheck::new(word, other, &ranges);
-    if !kicked {
-        // SAFETY: plain store; task works compare against it. Arms a kick.
-        unsafe { shim::lprs_set_switch_word(word as c_ulong) };
-    }
+    // SAFETY: plain store; task works compare against it.
+    unsafe { shim::lprs_set_switch_word(word as c_ulong) };
 
     let mut pending = KVec::new();
+    let mut queued = false;
     let mut nr: c_uint = 0;
     // SAFETY: returns referenced tasks, released below.
     let tasks = unsafe { shim::lprs_tasks_get(&mut nr) };
@@ -202,7 +201,7 @@ fn round(klp: &mut Klp, kicked: bool) {
             // Asks nothing.
         } else if !info.kthread && (!act.asked || escalate || why == shim::WHY_RUNNING) {
             // SAFETY: `t` is referenced; the work holds its own module ref.
-            let _ = unsafe { shim::lprs_queue_twork(t, word as c_ulong, escalate) };
+            queued |= unsafe { shim::lprs_queue_twork(t, word as c_ulong, escalate) } == 0;
         } else if info.kthread && escalate {
             // SAFETY: `t` is referenced.
             unsafe { shim::lprs_wake_kthread(t) };
@@ -233,6 +232,8 @@ fn round(klp: &mut Klp, kicked: bool) {
         complete(klp);
     } else if !kicked {
         schedule_retry();
+        // SAFETY: atomics and queueing our kick work.
+        unsafe { shim::lprs_arm_kick(queued) };
     }
 }
 
