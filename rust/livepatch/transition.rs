@@ -197,9 +197,8 @@ fn round(klp: &mut Klp, kicked: bool) {
         // Every pending user task is asked once to switch on its way back
         // to user space; tasks running now (children forked since, say) are
         // asked again each round, as upstream's inherited pending flag would.
-        if kicked {
-            // Asks nothing.
-        } else if !info.kthread && (!act.asked || escalate || why == shim::WHY_RUNNING) {
+        // A kicked round asks nothing (and never escalates).
+        if !kicked && !info.kthread && (!act.asked || escalate || why == shim::WHY_RUNNING) {
             // SAFETY: `t` is referenced; the work holds its own module ref.
             queued |= unsafe { shim::lprs_queue_twork(t, word as c_ulong, escalate) } == 0;
         } else if info.kthread && escalate {
