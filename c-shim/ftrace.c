@@ -162,8 +162,12 @@ int lprs_ops_register(struct lprs_ops *ops)
 		ips[i] = ops->hooks[i].ip;
 	ret = ftrace_set_filter_ips(&ops->fops, ips, ops->nr, 0, 0);
 	kfree(ips);
-	if (!ret)
+	if (!ret) {
+		/* It may share functions with our direct calls (direct.c). */
+		WRITE_ONCE(lprs_direct_sharer, current);
 		ret = register_ftrace_function(&ops->fops);
+		WRITE_ONCE(lprs_direct_sharer, NULL);
+	}
 	if (ret)
 		ftrace_free_filter(&ops->fops);
 	else

@@ -50,6 +50,17 @@ struct lprs_func_stack *lprs_func_stack_alloc(const struct lprs_func_stack *head
 struct lprs_func_stack *lprs_ops_publish(struct lprs_ops *ops, unsigned int slot,
 					 struct lprs_func_stack *stack);
 void lprs_func_stack_free(struct lprs_func_stack *stack);
+
+/* direct.c */
+struct task_struct;
+extern struct task_struct *lprs_direct_sharer;
+struct lprs_direct_batch;
+int lprs_direct_attach(const unsigned long *addrs, const unsigned long *targets,
+		       unsigned int nr, int *entries);
+void lprs_direct_set(int i, unsigned long target);
+struct lprs_direct_batch *lprs_direct_put(int i);
+void lprs_direct_free(struct lprs_direct_batch *batch);
+bool lprs_direct_usable(unsigned long target);
 void lprs_synchronize(void);
 void lprs_synchronize_tasks(void);
 

@@ -42,6 +42,10 @@ module! {
             default: 1000,
             description: "Milliseconds between rounds of switching tasks during a transition",
         },
+        direct_calls: u32 {
+            default: 1,
+            description: "Call patched functions through ftrace direct calls when no transition needs the handler (0: always the handler)",
+        },
         signal_rounds: u32 {
             default: 15,
             description: "Rounds after which stuck tasks are signalled or woken again (0: never)",

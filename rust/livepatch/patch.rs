@@ -189,6 +189,13 @@ struct FuncStack {
     /// batch is registered.
     raw: *mut shim::LprsOps,
     slot: c_uint,
+    /// The function's entry in the direct-call table (c-shim/direct.c),
+    /// or -1. With `raw` NULL the function is on the direct path: its
+    /// calls jump to the top of the stack; otherwise the entry, if any,
+    /// is transparent and the handler decides.
+    entry: c_int,
+    /// The module of the old function, NULL for vmlinux.
+    module: *mut bindings::module,
     stack: KVec<StackEntry>,
 }
 
@@ -229,14 +236,15 @@ kernel::sync::global_lock! {
     };
 }
 
-/// Functions to unhook, stacks replaced by a publish and ops taken out of
-/// use: unhooked with one ftrace update per ops, then freed together after
-/// one synchronisation, so a patch of N functions waits once. Dropped under
-/// `KLP`'s lock.
+/// Functions to unhook, stacks replaced by a publish, ops taken out of use
+/// and direct-call batches no function uses: unhooked with one ftrace
+/// update per ops, then freed together after one synchronisation, so a
+/// patch of N functions waits once. Dropped under `KLP`'s lock.
 pub(crate) struct Garbage {
     unhooks: KVec<(*mut shim::LprsOps, c_uint)>,
     stacks: KVec<*mut shim::LprsFuncStack>,
     ops: KVec<*mut shim::LprsOps>,
+    batches: KVec<*mut shim::LprsDirectBatch>,
 }
 
 impl Garbage {
@@ -245,6 +253,18 @@ impl Garbage {
             unhooks: KVec::new(),
             stacks: KVec::new(),
             ops: KVec::new(),
+            batches: KVec::new(),
+        }
+    }
+
+    /// The function no longer uses its direct-call `entry`, which becomes
+    /// transparent at once; its batch goes when no function uses it.
+    fn put_direct(&mut self, entry: c_int) {
+        // SAFETY: `entry` is held by the function stack being dropped.
+        let batch = unsafe { shim::lprs_direct_put(entry) };
+        if !batch.is_null() && self.batches.push(batch, GFP_KERNEL).is_err() {
+            // SAFETY: unused; unregistering waits for the stub's users.
+            unsafe { shim::lprs_direct_free(batch) };
         }
     }
 
@@ -290,6 +310,11 @@ impl Drop for Garbage {
                 }
             }
         }
+        for b in self.batches.drain_all() {
+            // SAFETY: no function uses it (it is freed only if none
+            // took it back since); unregistering waits for the stub's users.
+            unsafe { shim::lprs_direct_free(b) };
+        }
         if self.stacks.is_empty() && self.ops.is_empty() {
             return;
         }
@@ -307,8 +332,33 @@ impl Drop for Garbage {
 }
 
 impl FuncStack {
-    /// Publish the current stack to the ftrace handler.
+    fn is_direct(&self) -> bool {
+        self.raw.is_null() && self.entry >= 0
+    }
+
+    /// What every task runs when no transition is in the way: the top of
+    /// the stack, or the original code (0).
+    fn top(&self) -> usize {
+        self.stack.last().map_or(0, |e| e.new_func)
+    }
+
+    /// Publish the current stack to the ftrace handler, or, on the direct
+    /// path, its top to the direct call.
     fn publish(&mut self, view: Option<TransitionView>, garbage: &mut Garbage) -> Result {
+        if self.is_direct() {
+            let top = self.stack.last().map_or(core::ptr::null(), |e| e.patch);
+            if view.is_some_and(|v| core::ptr::eq(v.patch, top)) {
+                // A transition needs the handler: demote() comes first.
+                pr_err!(
+                    "function '{}' is on the direct path during its transition\n",
+                    show(&self.name)
+                );
+                return Err(EINVAL);
+            }
+            // SAFETY: our entry; one store the stub reads atomically.
+            unsafe { shim::lprs_direct_set(self.entry, self.top() as c_ulong) };
+            return Ok(());
+        }
         let mut funcs = KVec::with_capacity(self.stack.len(), GFP_KERNEL)?;
         for e in self.stack.iter().rev() {
             funcs.push(e.new_func as c_ulong, GFP_KERNEL)?;
@@ -428,14 +478,14 @@ impl Klp {
 
     /// Push the patch's functions of `obj` on their stacks.
     fn patch_object(&mut self, patch: &Patch, obj: &Object, garbage: &mut Garbage) -> Result {
-        if let Err(e) = self.patch_funcs(patch, obj.funcs(), garbage) {
+        if let Err(e) = self.patch_funcs(patch, obj, obj.funcs(), garbage) {
             if obj.funcs().nth(1).is_none() {
                 return Err(e);
             }
             // Again one function at a time: slower, but the log names the
             // function ftrace refused.
             for (i, f) in obj.funcs().enumerate() {
-                if let Err(e) = self.patch_funcs(patch, core::iter::once(f), garbage) {
+                if let Err(e) = self.patch_funcs(patch, obj, core::iter::once(f), garbage) {
                     for g in obj.funcs().take(i) {
                         self.unpatch_func(patch, g, garbage);
                     }
@@ -456,6 +506,7 @@ impl Klp {
     fn patch_funcs<'a>(
         &mut self,
         patch: &Patch,
+        obj: &Object,
         funcs: impl Iterator<Item = &'a Func> + Clone,
         garbage: &mut Garbage,
     ) -> Result {
@@ -464,14 +515,18 @@ impl Klp {
         let mut pushed = 0;
         let mut ret = Ok(());
         for f in funcs.clone() {
-            ret = self.push_func(patch, f, view, garbage);
+            ret = self.push_func(patch, obj, f, view, garbage);
             if ret.is_err() {
                 break;
             }
             pushed += 1;
         }
         if ret.is_ok() && self.stacks.len() > first_new {
-            ret = self.hook_new(first_new, view, garbage);
+            let mut fresh = KVec::new();
+            ret = (first_new..self.stacks.len())
+                .try_for_each(|i| fresh.push(i, GFP_KERNEL))
+                .map_err(Error::from)
+                .and_then(|()| self.hook(&fresh, view, garbage));
         }
         if ret.is_err() {
             // The new stacks were never hooked; pop the rest.
@@ -487,6 +542,7 @@ impl Klp {
     fn push_func(
         &mut self,
         patch: &Patch,
+        obj: &Object,
         f: &Func,
         view: Option<TransitionView>,
         garbage: &mut Garbage,
@@ -497,6 +553,7 @@ impl Klp {
             new_func: f.new_func,
             new_size: f.new_size,
         };
+        self.demote(core::iter::once(old_addr), garbage)?;
         if let Some(fs) = self.stacks.iter_mut().find(|s| s.old_addr == old_addr) {
             fs.stack.push(entry, GFP_KERNEL)?;
             if !fs.raw.is_null() {
@@ -515,23 +572,20 @@ impl Klp {
             name: CString::try_from(&*f.old_name)?,
             raw: null_mut(),
             slot: 0,
+            entry: -1,
+            module: obj.module.load(Relaxed),
             stack,
         };
         self.stacks.push(fs, GFP_KERNEL)?;
         Ok(())
     }
 
-    /// Hook the stacks from `first` on with one new ftrace ops.
-    fn hook_new(
-        &mut self,
-        first: usize,
-        view: Option<TransitionView>,
-        garbage: &mut Garbage,
-    ) -> Result {
-        let fresh = &mut self.stacks[first..];
-        let mut addrs = KVec::with_capacity(fresh.len(), GFP_KERNEL)?;
-        for fs in fresh.iter() {
-            addrs.push(fs.old_addr as c_ulong, GFP_KERNEL)?;
+    /// Hook the stacks at `idx` (not hooked yet, or on the direct path)
+    /// with one new ftrace ops.
+    fn hook(&mut self, idx: &[usize], view: Option<TransitionView>, garbage: &mut Garbage) -> Result {
+        let mut addrs = KVec::with_capacity(idx.len(), GFP_KERNEL)?;
+        for &i in idx {
+            addrs.push(self.stacks[i].old_addr as c_ulong, GFP_KERNEL)?;
         }
         // SAFETY: `addrs` holds `len` distinct addresses of traceable
         // functions (one stack per old function).
@@ -540,7 +594,8 @@ impl Klp {
             return Err(ENOMEM);
         }
         let mut ret = Ok(());
-        for (slot, fs) in fresh.iter_mut().enumerate() {
+        for (slot, &i) in idx.iter().enumerate() {
+            let fs = &mut self.stacks[i];
             fs.raw = raw;
             fs.slot = slot as c_uint;
             ret = fs.publish(view, garbage);
@@ -551,20 +606,168 @@ impl Klp {
         if ret.is_ok() {
             // SAFETY: `raw` is a fresh ops with every stack published.
             ret = kernel::error::to_result(unsafe { shim::lprs_ops_register(raw) });
-            if let (Err(e), [fs]) = (ret, &*fresh) {
+            if let (Err(e), [i]) = (ret, idx) {
                 pr_err!(
                     "failed to register ftrace handler for function '{}' ({})\n",
-                    show(&fs.name),
+                    show(&self.stacks[*i].name),
                     e.to_errno()
                 );
             }
         }
         if ret.is_err() {
+            for &i in idx {
+                self.stacks[i].raw = null_mut();
+            }
             // Never registered: no handler can have seen it.
             // SAFETY: `raw` is ours and unused.
             unsafe { shim::lprs_ops_free(raw) };
         }
         ret
+    }
+
+    /// Put the functions at `addrs` that are on the direct path back on
+    /// the handler, before a transition or a change of their stacks: they
+    /// are hooked again (one ftrace update), with the top of their stacks
+    /// as the direct call has it, then the direct call becomes transparent.
+    fn demote(&mut self, addrs: impl Iterator<Item = usize>, garbage: &mut Garbage) -> Result {
+        let mut idx = KVec::new();
+        for addr in addrs {
+            if let Some(i) = self
+                .stacks
+                .iter()
+                .position(|s| s.old_addr == addr && s.is_direct())
+            {
+                if !idx.contains(&i) {
+                    idx.push(i, GFP_KERNEL)?;
+                }
+            }
+        }
+        if idx.is_empty() {
+            return Ok(());
+        }
+        let view = self.transition_view();
+        self.hook(&idx, view, garbage)?;
+        for &i in idx.iter() {
+            // SAFETY: the function's entry; the handler now decides too.
+            unsafe { shim::lprs_direct_set(self.stacks[i].entry, 0) };
+        }
+        shim::debug(fmt!("{} functions off the direct path", idx.len()));
+        Ok(())
+    }
+
+    /// The functions `patch` changes (those of its loaded objects), off
+    /// the direct path before its transition.
+    pub(crate) fn demote_patch(&mut self, patch: &Patch, garbage: &mut Garbage) -> Result {
+        let addrs = patch
+            .loaded_objects()
+            .flat_map(|o| o.funcs())
+            .map(|f| f.old_addr.load(Relaxed))
+            .filter(|&a| a != 0);
+        self.demote(addrs, garbage)
+    }
+
+    /// With no transition, every task runs the top of each stack: put the
+    /// hooked functions on the direct path (new entries share one ftrace
+    /// update) and unhook them from the handler.
+    pub(crate) fn promote(&mut self) {
+        if self.transition.is_some() || *super::module_parameters::direct_calls.value() == 0 {
+            return;
+        }
+        let mut idx = KVec::new();
+        for (i, fs) in self.stacks.iter().enumerate() {
+            let top = fs.top();
+            if fs.raw.is_null() || top == 0 {
+                continue;
+            }
+            // SAFETY: reads the first bytes of a loaded patch function.
+            if !unsafe { shim::lprs_direct_usable(top as c_ulong) } {
+                continue;
+            }
+            if idx.push(i, GFP_KERNEL).is_err() {
+                // Out of memory: they stay on the handler, which is correct.
+                return;
+            }
+        }
+        if idx.is_empty() {
+            return;
+        }
+        let total = idx.len();
+        let mut garbage = Garbage::new();
+        // Those with an entry (transparent) need only their target back.
+        idx.retain(|&mut i| {
+            let fs = &mut self.stacks[i];
+            if fs.entry < 0 {
+                return true;
+            }
+            // SAFETY: the function's entry; the handler agrees with it.
+            unsafe { shim::lprs_direct_set(fs.entry, fs.top() as c_ulong) };
+            garbage.unhook(fs.raw, fs.slot);
+            fs.raw = null_mut();
+            false
+        });
+        // One batch per module, so that it goes with the module: ftrace
+        // must not keep a direct call on freed code.
+        let owner = |fs: &FuncStack| fs.module as usize;
+        idx.sort_unstable_by_key(|&i| owner(&self.stacks[i]));
+        let mut moved = total - idx.len();
+        let mut rest = &idx[..];
+        while let Some(&first) = rest.first() {
+            let o = owner(&self.stacks[first]);
+            let n = rest
+                .iter()
+                .position(|&i| owner(&self.stacks[i]) != o)
+                .unwrap_or(rest.len());
+            let (group, tail) = rest.split_at(n);
+            rest = tail;
+            if self.attach_direct(group, &mut garbage).is_ok() {
+                moved += group.len();
+                continue;
+            }
+            // One at a time: those ftrace refuses stay on the handler.
+            for &i in group {
+                if self.attach_direct(&[i], &mut garbage).is_ok() {
+                    moved += 1;
+                }
+            }
+        }
+        shim::debug(fmt!("{} of {} functions on the direct path", moved, total));
+    }
+
+    fn attach_direct(&mut self, idx: &[usize], garbage: &mut Garbage) -> Result {
+        let mut addrs = KVec::with_capacity(idx.len(), GFP_KERNEL)?;
+        let mut targets = KVec::with_capacity(idx.len(), GFP_KERNEL)?;
+        let mut entries = KVec::with_capacity(idx.len(), GFP_KERNEL)?;
+        for &i in idx {
+            addrs.push(self.stacks[i].old_addr as c_ulong, GFP_KERNEL)?;
+            targets.push(self.stacks[i].top() as c_ulong, GFP_KERNEL)?;
+            entries.push(-1 as c_int, GFP_KERNEL)?;
+        }
+        // SAFETY: three arrays of `len` entries; the functions are hooked by
+        // the handler, which sends every task to the same targets.
+        kernel::error::to_result(unsafe {
+            shim::lprs_direct_attach(
+                addrs.as_ptr(),
+                targets.as_ptr(),
+                addrs.len() as c_uint,
+                entries.as_mut_ptr(),
+            )
+        })
+        .inspect_err(|e| {
+            if let [i] = idx {
+                shim::debug(fmt!(
+                    "'{}' stays on the ftrace handler ({})",
+                    show(&self.stacks[*i].name),
+                    e.to_errno()
+                ));
+            }
+        })?;
+        for (&i, &e) in idx.iter().zip(entries.iter()) {
+            let fs = &mut self.stacks[i];
+            fs.entry = e;
+            garbage.unhook(fs.raw, fs.slot);
+            fs.raw = null_mut();
+        }
+        Ok(())
     }
 
     fn unpatch_func(&mut self, patch: *const Patch, f: &Func, garbage: &mut Garbage) {
@@ -580,7 +783,12 @@ impl Klp {
             let Ok(fs) = self.stacks.remove(i) else {
                 return;
             };
-            garbage.unhook(fs.raw, fs.slot);
+            if !fs.raw.is_null() {
+                garbage.unhook(fs.raw, fs.slot);
+            }
+            if fs.entry >= 0 {
+                garbage.put_direct(fs.entry);
+            }
         } else if fs.publish(view, garbage).is_err() {
             // The old stack stays published; it still lists this function,
             // which is wrong but safe: the patch module stays loaded until
@@ -1261,9 +1469,16 @@ fn enable_locked(klp: &mut Klp, patch: &Arc<Patch>) -> Result {
     }
 
     pr_notice!("enabling patch '{}'\n", pname);
+    let mut garbage = Garbage::new();
+    klp.demote_patch(patch, &mut garbage).inspect_err(|e| {
+        pr_err!(
+            "patch '{}': cannot move the functions it patches off the direct path ({})\n",
+            pname,
+            e.to_errno()
+        )
+    })?;
     shim::debug(fmt!("'{}': initializing patching transition", pname));
     transition::begin(klp, patch, Universe::Patched);
-    let mut garbage = Garbage::new();
     let mut ret = Ok(());
     for obj in patch.loaded_objects() {
         ret = obj.pre_patch().and_then(|()| {
@@ -1295,6 +1510,7 @@ fn enable_locked(klp: &mut Klp, patch: &Arc<Patch>) -> Result {
         }
         pr_notice!("'{}': unpatching complete\n", pname);
         transition::clear_states();
+        klp.promote();
         return Err(e);
     }
     drop(garbage);
@@ -1345,10 +1561,7 @@ pub(crate) fn write_enabled(patch: *const Patch, value: bool) -> Result<(), Refu
             transition::reverse(&mut klp);
             Ok(())
         }
-        Ok(super::attr::EnabledWrite::Disable) => {
-            disable_locked(&mut klp, &p);
-            Ok(())
-        }
+        Ok(super::attr::EnabledWrite::Disable) => disable_locked(&mut klp, &p),
     }
 }
 
@@ -1367,19 +1580,28 @@ pub(crate) fn write_force(patch: *const Patch, value: bool) -> Result<(), Refusa
     }
 }
 
-fn disable_locked(klp: &mut Klp, patch: &Arc<Patch>) {
+fn disable_locked(klp: &mut Klp, patch: &Arc<Patch>) -> Result<(), Refusal> {
     let pname = show(&patch.name);
+    let mut garbage = Garbage::new();
+    if let Err(e) = klp.demote_patch(patch, &mut garbage) {
+        pr_err!(
+            "patch '{}': cannot move its functions off the direct path ({})\n",
+            pname,
+            e.to_errno()
+        );
+        return Err(Refusal::NoMemory);
+    }
     shim::debug(fmt!("'{}': initializing unpatching transition", pname));
     transition::begin(klp, patch, Universe::Unpatched);
     for obj in patch.objs.iter().filter(|o| o.patched.load(Relaxed)) {
         obj.pre_unpatch();
     }
-    let mut garbage = Garbage::new();
     klp.republish(patch, &mut garbage);
     drop(garbage);
     pr_notice!("'{}': starting unpatching transition\n", pname);
     set_enabled(patch, false);
     transition::try_complete(klp);
+    Ok(())
 }
 
 /// A patch whose unpatching completed: off the stack, freed by the work.
@@ -1474,6 +1696,8 @@ extern "C" fn lprs_rs_module_coming(module: *mut bindings::module) -> c_int {
         }
         return e.to_errno();
     }
+    drop(garbage);
+    klp.promote();
     0
 }
 

@@ -98,6 +98,12 @@ pub(crate) struct LprsOps {
     _opaque: [u8; 0],
 }
 
+/// `struct lprs_direct_batch` (opaque).
+#[repr(C)]
+pub(crate) struct LprsDirectBatch {
+    _opaque: [u8; 0],
+}
+
 /// `struct lprs_func_stack` (opaque).
 #[repr(C)]
 pub(crate) struct LprsFuncStack {
@@ -155,6 +161,16 @@ extern "C" {
     ) -> *mut LprsFuncStack;
     pub(crate) fn lprs_func_stack_free(stack: *mut LprsFuncStack);
     pub(crate) fn lprs_synchronize();
+    pub(crate) fn lprs_direct_attach(
+        addrs: *const c_ulong,
+        targets: *const c_ulong,
+        nr: c_uint,
+        entries: *mut c_int,
+    ) -> c_int;
+    pub(crate) fn lprs_direct_set(entry: c_int, target: c_ulong);
+    pub(crate) fn lprs_direct_put(entry: c_int) -> *mut LprsDirectBatch;
+    pub(crate) fn lprs_direct_free(batch: *mut LprsDirectBatch);
+    pub(crate) fn lprs_direct_usable(target: c_ulong) -> bool;
     pub(crate) fn lprs_synchronize_tasks();
 
     pub(crate) fn lprs_module_notifier_register() -> c_int;

@@ -6,6 +6,8 @@
 pub const EINVAL: i32 = 22;
 /// `EBUSY`, as the kernel numbers it.
 pub const EBUSY: i32 = 16;
+/// `ENOMEM`, as the kernel numbers it.
+pub const ENOMEM: i32 = 12;
 
 /// Why a write to a patch attribute is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,6 +22,9 @@ pub enum Refusal {
     OtherInTransition,
     /// Forcing a patch that is not in transition.
     NotInTransition,
+    /// Disabling needs memory to put the patch's functions back on the
+    /// ftrace handler (off the direct path), and there was none.
+    NoMemory,
 }
 
 impl Refusal {
@@ -27,6 +32,7 @@ impl Refusal {
     pub fn errno(self) -> i32 {
         match self {
             Refusal::OtherInTransition => EBUSY,
+            Refusal::NoMemory => ENOMEM,
             _ => EINVAL,
         }
     }
@@ -40,6 +46,7 @@ impl Refusal {
             Refusal::Reenable => "a disabled patch cannot be enabled again; reload its module",
             Refusal::OtherInTransition => "another patch is in transition",
             Refusal::NotInTransition => "patch is not in transition, nothing to force",
+            Refusal::NoMemory => "out of memory moving its functions off the direct path",
         }
     }
 }
