@@ -582,7 +582,12 @@ impl Klp {
 
     /// Hook the stacks at `idx` (not hooked yet, or on the direct path)
     /// with one new ftrace ops.
-    fn hook(&mut self, idx: &[usize], view: Option<TransitionView>, garbage: &mut Garbage) -> Result {
+    fn hook(
+        &mut self,
+        idx: &[usize],
+        view: Option<TransitionView>,
+        garbage: &mut Garbage,
+    ) -> Result {
         let mut addrs = KVec::with_capacity(idx.len(), GFP_KERNEL)?;
         for &i in idx {
             addrs.push(self.stacks[i].old_addr as c_ulong, GFP_KERNEL)?;
