@@ -43,8 +43,6 @@ struct lprs_direct_batch {
 	int entries[] __counted_by(nr);
 };
 
-void lprs_direct_stub(void);
-
 /* The task registering our own ftrace handler or direct ops, if any. */
 struct task_struct *lprs_direct_sharer;
 
@@ -173,7 +171,8 @@ int lprs_direct_attach(const unsigned long *addrs, const unsigned long *targets,
 			ret = lprs_dtab_insert(lprs_dkey(ips[fresh]), targets[i], batch);
 			if (ret < 0)
 				goto out;
-			entries[i] = batch->entries[fresh++] = ret;
+			batch->entries[fresh++] = ret;
+			entries[i] = ret;
 		}
 		ret = ftrace_set_filter_ips(&batch->fops, ips, fresh, 0, 0);
 		if (!ret) {

@@ -51,7 +51,8 @@ struct lprs_func_stack *lprs_ops_publish(struct lprs_ops *ops, unsigned int slot
 					 struct lprs_func_stack *stack);
 void lprs_func_stack_free(struct lprs_func_stack *stack);
 
-/* direct.c */
+/* direct.c, x86_64/direct.S */
+void lprs_direct_stub(void);
 struct task_struct;
 extern struct task_struct *lprs_direct_sharer;
 struct lprs_direct_batch;
