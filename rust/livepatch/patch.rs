@@ -656,7 +656,6 @@ impl Klp {
             // SAFETY: the function's entry; the handler now decides too.
             unsafe { shim::lprs_direct_set(self.stacks[i].entry, 0) };
         }
-        shim::debug(fmt!("{} functions off the direct path", idx.len()));
         Ok(())
     }
 
@@ -696,7 +695,6 @@ impl Klp {
         if idx.is_empty() {
             return;
         }
-        let total = idx.len();
         let mut garbage = Garbage::new();
         // Those with an entry (transparent) need only their target back.
         idx.retain(|&mut i| {
@@ -714,7 +712,6 @@ impl Klp {
         // must not keep a direct call on freed code.
         let owner = |fs: &FuncStack| fs.module as usize;
         idx.sort_unstable_by_key(|&i| owner(&self.stacks[i]));
-        let mut moved = total - idx.len();
         let mut rest = &idx[..];
         while let Some(&first) = rest.first() {
             let o = owner(&self.stacks[first]);
@@ -725,17 +722,13 @@ impl Klp {
             let (group, tail) = rest.split_at(n);
             rest = tail;
             if self.attach_direct(group, &mut garbage).is_ok() {
-                moved += group.len();
                 continue;
             }
             // One at a time: those ftrace refuses stay on the handler.
             for &i in group {
-                if self.attach_direct(&[i], &mut garbage).is_ok() {
-                    moved += 1;
-                }
+                let _ = self.attach_direct(&[i], &mut garbage);
             }
         }
-        shim::debug(fmt!("{} of {} functions on the direct path", moved, total));
     }
 
     fn attach_direct(&mut self, idx: &[usize], garbage: &mut Garbage) -> Result {
