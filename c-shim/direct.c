@@ -225,6 +225,14 @@ struct lprs_direct_batch *lprs_direct_put(int i)
 	return batch;
 }
 
+/* Whether the batch of entry @i has entries no function stack uses. */
+bool lprs_direct_sparse(int i)
+{
+	struct lprs_direct_batch *batch = lprs_dtab_batch[i];
+
+	return batch->used < batch->nr;
+}
+
 /*
  * Unregister and free an unused batch. ftrace waits, for an ops like ours,
  * until no task can be in the stub on its behalf (RCU-tasks), so its

@@ -60,6 +60,7 @@ int lprs_direct_attach(const unsigned long *addrs, const unsigned long *targets,
 		       unsigned int nr, int *entries);
 void lprs_direct_set(int i, unsigned long target);
 struct lprs_direct_batch *lprs_direct_put(int i);
+bool lprs_direct_sparse(int i);
 void lprs_direct_free(struct lprs_direct_batch *batch);
 bool lprs_direct_usable(unsigned long target);
 void lprs_synchronize(void);

@@ -677,6 +677,9 @@ impl Klp {
         if self.transition.is_some() || *super::module_parameters::direct_calls.value() == 0 {
             return;
         }
+        if self.repack().is_err() {
+            return;
+        }
         let mut idx = KVec::new();
         for (i, fs) in self.stacks.iter().enumerate() {
             let top = fs.top();
@@ -729,6 +732,34 @@ impl Klp {
                 let _ = self.attach_direct(&[i], &mut garbage);
             }
         }
+    }
+
+    /// A batch whose functions are not all patched any more would keep
+    /// those on ftrace, where they block other direct-call users (BPF): its
+    /// functions still patched go back on the handler, the batch is freed,
+    /// and `promote` batches them anew.
+    fn repack(&mut self) -> Result {
+        let mut addrs = KVec::new();
+        for fs in self.stacks.iter() {
+            // SAFETY: `fs.entry` is the function's entry.
+            if fs.entry >= 0 && unsafe { shim::lprs_direct_sparse(fs.entry) } {
+                addrs.push(fs.old_addr, GFP_KERNEL)?;
+            }
+        }
+        if addrs.is_empty() {
+            return Ok(());
+        }
+        let mut garbage = Garbage::new();
+        self.demote(addrs.iter().copied(), &mut garbage)?;
+        for fs in self.stacks.iter_mut() {
+            if addrs.contains(&fs.old_addr) {
+                garbage.put_direct(fs.entry);
+                fs.entry = -1;
+            }
+        }
+        // Dropping it frees the batches before new ones take the functions.
+        drop(garbage);
+        Ok(())
     }
 
     fn attach_direct(&mut self, idx: &[usize], garbage: &mut Garbage) -> Result {

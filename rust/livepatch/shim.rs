@@ -170,6 +170,7 @@ extern "C" {
     pub(crate) fn lprs_direct_set(entry: c_int, target: c_ulong);
     pub(crate) fn lprs_direct_put(entry: c_int) -> *mut LprsDirectBatch;
     pub(crate) fn lprs_direct_free(batch: *mut LprsDirectBatch);
+    pub(crate) fn lprs_direct_sparse(entry: c_int) -> bool;
     pub(crate) fn lprs_direct_usable(target: c_ulong) -> bool;
     pub(crate) fn lprs_synchronize_tasks();
 

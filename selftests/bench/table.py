@@ -8,13 +8,18 @@ import sys
 from collections import defaultdict
 
 ROWS = [
-    # metric, label, unit divisor, unit
+    # metric, label, unit divisor, unit[, upstream's metric when it differs]
     ("call_unpatched_ps", "call of a function, unpatched (floor)", 1000, "ns"),
     ("call_patched_ps", "call of a patched function, steady state", 1000, "ns"),
+    ("call_overhead_ps", "overhead of a patched function's call, steady state (patched - floor)", 1000, "ns"),
+    # The upstream core has one path: its steady state.
+    ("call_handler_ps", "call of a patched function, steady state, livepatch-rs on the ftrace handler (direct_calls=0)",
+     1000, "ns", "call_patched_ps"),
     ("call_transition_ps", "call of a patched function, during a transition", 1000, "ns"),
     ("call_batch_ps", "call of one of 1000 patched functions (one patch), steady state", 1000, "ns"),
     ("getpid_unpatched_ps", "getpid(), unpatched (floor)", 1000, "ns"),
     ("getpid_patched_ps", "getpid(), patched, steady state", 1000, "ns"),
+    ("getpid_overhead_ps", "overhead of getpid() patched, steady state (patched - floor)", 1000, "ns"),
     ("getpid_transition_ps", "getpid(), patched, during a transition", 1000, "ns"),
     ("enable_1_us", "insmod to transition complete, 1 function, idle", 1000, "ms"),
     ("enable_10_us", "insmod to transition complete, 10 functions, idle", 1000, "ms"),
@@ -38,6 +43,10 @@ def main(path):
             vals[(mode, kernel, metric)].append(int(value))
             per_round[(mode, kernel, rnd)][metric] = int(value)
     for (mode, kernel, _), m in per_round.items():
+        for what in ("call", "getpid"):
+            if f"{what}_patched_ps" in m and f"{what}_unpatched_ps" in m:
+                vals[(mode, kernel, f"{what}_overhead_ps")].append(
+                    m[f"{what}_patched_ps"] - m[f"{what}_unpatched_ps"])
         if "kmem_1000_bytes" in m and "kmem_1_bytes" in m:
             vals[(mode, kernel, "mem_per_func_bytes")].append(
                 (m["kmem_1000_bytes"] - m["kmem_1_bytes"]) // 999)
@@ -50,9 +59,9 @@ def main(path):
         print(f"### {title}\n")
         print("| measure | livepatch-rs | upstream | ratio |")
         print("| --- | --- | --- | --- |")
-        for metric, label, div, unit in ROWS:
+        for metric, label, div, unit, *up in ROWS:
             a = vals.get((mode, "default", metric))
-            b = vals.get((mode, "upstream", metric))
+            b = vals.get((mode, "upstream", up[0] if up else metric))
             if not a or not b:
                 continue
 

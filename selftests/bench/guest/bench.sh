@@ -5,7 +5,7 @@
 # (per call) or microseconds (transitions), memory in bytes.
 . /lprs/guest/lib.sh
 B=/lprs/bench CTL=/proc/lprs_bench CALLS=200000 REPS=5
-if [ -d $LP_SYSFS ]; then core=upstream; else insmod $MODDIR/livepatch.ko; core=livepatch-rs; fi
+if [ -d $LP_SYSFS ]; then core=upstream; else core=livepatch-rs; fi
 echo "CORE $core"
 insmod $B/lprs_bench_target.ko
 result() { echo "RESULT $1 $2"; }
@@ -40,6 +40,17 @@ disable() { echo 0 > $LP_SYSFS/$1/enabled && wait_until 300 patch_gone $1 && rmm
 
 # 1, 2: per-call cost, unpatched (the floor), during a transition, patched.
 result call_unpatched_ps "$(call_ps)"
+# livepatch-rs without its direct path: every call through the ftrace
+# handler, as the upstream core always does.
+if [ $core = livepatch-rs ]; then
+	insmod $MODDIR/livepatch.ko direct_calls=0
+	insmod $B/lprs_bench_patch_hot.ko
+	wait_settled lprs_bench_patch_hot || { echo "FAIL: hot patch did not settle"; exit 1; }
+	result call_handler_ps "$(call_ps)"
+	disable lprs_bench_patch_hot || { echo "FAIL: hot patch did not go"; exit 1; }
+	rmmod livepatch
+	insmod $MODDIR/livepatch.ko
+fi
 result getpid_unpatched_ps "$(getpid_ps)"
 echo hold > $CTL &
 holder=$!

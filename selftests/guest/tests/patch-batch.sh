@@ -1,8 +1,10 @@
 # The functions of a patch object that nothing hooked yet get one ftrace ops,
 # registered in one ftrace update: the same trampoline serves all of them.
 # A later patch stacks on a batched function without a new ops; disabling
-# the batch drops only its own functions from the ops; a conflict in the
-# middle of a batch refuses the whole patch and names the function.
+# the batch leaves only the stacked function hooked (after a transition the
+# functions are on the direct path, whose ops is rebuilt without the
+# unpatched ones); a conflict in the middle of a batch refuses the whole
+# patch and names the function.
 . /lprs/guest/lib.sh
 load_runtime
 TR=/sys/kernel/tracing
