@@ -156,6 +156,8 @@ mod tests {
         assert_eq!(enabled_write(false, off), Err(Refusal::AlreadySet(false)));
         assert_eq!(enabled_write(true, off), Err(Refusal::Reenable));
         assert_eq!(Refusal::Reenable.errno(), EINVAL);
+        // A disable that cannot get the memory to leave the direct path.
+        assert_eq!(Refusal::NoMemory.errno(), ENOMEM);
     }
 
     #[test]
