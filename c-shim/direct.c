@@ -24,6 +24,7 @@
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "lprs.h"
 #include "lprs-direct.h"
@@ -253,6 +254,30 @@ void lprs_direct_free(struct lprs_direct_batch *batch)
 		return;
 	}
 	lprs_direct_batch_release(batch);
+}
+
+/* Rust: move what a transition left on the handler to the direct path. */
+void lprs_rs_promote(void);
+
+static void lprs_promote_work_fn(struct work_struct *work)
+{
+	lprs_rs_promote();
+}
+static DECLARE_DELAYED_WORK(lprs_promote_work, lprs_promote_work_fn);
+
+/*
+ * Later rather than at once: a transition that follows soon (a stack being
+ * built, a module coming and going) then finds its functions still on the
+ * handler, and neither move costs an ftrace update and RCU-tasks waits.
+ */
+void lprs_schedule_promote(unsigned long delay_ms)
+{
+	mod_delayed_work(system_dfl_wq, &lprs_promote_work, msecs_to_jiffies(delay_ms));
+}
+
+void lprs_cancel_promote(void)
+{
+	cancel_delayed_work_sync(&lprs_promote_work);
 }
 
 /* Whether a call may jump to @target from the stub: an indirect jump. */

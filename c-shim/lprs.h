@@ -63,6 +63,8 @@ struct lprs_direct_batch *lprs_direct_put(int i);
 bool lprs_direct_sparse(int i);
 void lprs_direct_free(struct lprs_direct_batch *batch);
 bool lprs_direct_usable(unsigned long target);
+void lprs_schedule_promote(unsigned long delay_ms);
+void lprs_cancel_promote(void);
 void lprs_synchronize(void);
 void lprs_synchronize_tasks(void);
 

@@ -46,6 +46,10 @@ module! {
             default: 1,
             description: "Call patched functions through ftrace direct calls when no transition needs the handler (0: always the handler)",
         },
+        direct_delay_ms: u32 {
+            default: 1000,
+            description: "Milliseconds after a transition before its functions take the direct path",
+        },
         signal_rounds: u32 {
             default: 15,
             description: "Rounds after which stuck tasks are signalled or woken again (0: never)",
@@ -94,6 +98,7 @@ impl Drop for Livepatch {
             shim::lprs_debugfs_exit();
             shim::lprs_module_notifier_unregister();
             shim::lprs_cancel_transition_work();
+            shim::lprs_cancel_promote();
             shim::lprs_flush_free();
             shim::lprs_task_exit();
         }

@@ -670,10 +670,19 @@ impl Klp {
         self.demote(addrs, garbage)
     }
 
+    /// After `direct_delay_ms`, `promote` (unless a transition runs then).
+    pub(crate) fn schedule_promote(&self) {
+        if *super::module_parameters::direct_calls.value() != 0 {
+            let ms = *super::module_parameters::direct_delay_ms.value();
+            // SAFETY: queues our delayed work.
+            unsafe { shim::lprs_schedule_promote(ms as c_ulong) };
+        }
+    }
+
     /// With no transition, every task runs the top of each stack: put the
     /// hooked functions on the direct path (new entries share one ftrace
     /// update) and unhook them from the handler.
-    pub(crate) fn promote(&mut self) {
+    fn promote(&mut self) {
         if self.transition.is_some() || *super::module_parameters::direct_calls.value() == 0 {
             return;
         }
@@ -1539,7 +1548,7 @@ fn enable_locked(klp: &mut Klp, patch: &Arc<Patch>) -> Result {
         }
         pr_notice!("'{}': unpatching complete\n", pname);
         transition::clear_states();
-        klp.promote();
+        klp.schedule_promote();
         return Err(e);
     }
     drop(garbage);
@@ -1646,6 +1655,11 @@ pub(crate) fn retire(klp: &mut Klp, patch: &Arc<Patch>) {
 }
 
 #[no_mangle]
+extern "C" fn lprs_rs_promote() {
+    KLP.lock().promote();
+}
+
+#[no_mangle]
 extern "C" fn lprs_rs_free_work() {
     let patches = core::mem::take(&mut KLP.lock().to_free);
     for p in patches.into_iter() {
@@ -1726,7 +1740,7 @@ extern "C" fn lprs_rs_module_coming(module: *mut bindings::module) -> c_int {
         return e.to_errno();
     }
     drop(garbage);
-    klp.promote();
+    klp.schedule_promote();
     0
 }
 

@@ -172,6 +172,8 @@ extern "C" {
     pub(crate) fn lprs_direct_free(batch: *mut LprsDirectBatch);
     pub(crate) fn lprs_direct_sparse(entry: c_int) -> bool;
     pub(crate) fn lprs_direct_usable(target: c_ulong) -> bool;
+    pub(crate) fn lprs_schedule_promote(delay_ms: c_ulong);
+    pub(crate) fn lprs_cancel_promote();
     pub(crate) fn lprs_synchronize_tasks();
 
     pub(crate) fn lprs_module_notifier_register() -> c_int;

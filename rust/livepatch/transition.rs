@@ -305,7 +305,7 @@ fn complete(klp: &mut Klp) {
         }
     }
     clear_states();
-    klp.promote();
+    klp.schedule_promote();
 }
 
 /// Escalate now: the next round, run at once, signals pending user tasks

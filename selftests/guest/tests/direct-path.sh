@@ -1,7 +1,7 @@
-# The direct path: once no transition needs a per-task decision, a patched
-# function's fentry site calls straight into livepatch.ko's stub (an ftrace
-# direct call, "D" in enabled_functions) instead of ftrace's trampoline and
-# handler ("I", IPMODIFY). A transition on the function puts it back on the
+# The direct path: once no transition needs a per-task decision (and
+# direct_delay_ms later), a patched function's fentry site calls straight
+# into livepatch.ko's stub (an ftrace direct call, "D" in enabled_functions)
+# instead of ftrace's trampoline and handler ("I", IPMODIFY). A transition on the function puts it back on the
 # handler until it completes; tasks not yet switched keep the old function
 # meanwhile; unpatching removes the direct call; a module with a function
 # on the direct path can go and come back; direct_calls=0 keeps the handler.
@@ -17,9 +17,11 @@ on_direct_path() {
 	[[ $l == *" D "* && $l == *"direct-->lprs_direct_stub"* && $l != *" I "* ]]
 }
 on_handler() { [[ $(ftrace_of "$1") == *" I "* ]]; }
-expect_direct() { on_direct_path "$1" || fail "$1 not on the direct path: $(ftrace_of "$1")"; }
+# A function takes the direct path direct_delay_ms (1 s) after a transition.
+expect_direct() { wait_until 5 on_direct_path "$1" || fail "$1 not on the direct path: $(ftrace_of "$1")"; }
 expect_handler() { on_handler "$1" || fail "$1 not on the handler: $(ftrace_of "$1")"; }
-expect_unhooked() { [ -z "$(ftrace_of "$1")" ] || fail "$1 still hooked: $(ftrace_of "$1")"; }
+unhooked() { [ -z "$(ftrace_of "$1")" ]; }
+expect_unhooked() { wait_until 5 unhooked "$1" || fail "$1 still hooked: $(ftrace_of "$1")"; }
 answer() { read_answer /proc/lprs_sleeper; }
 target() { read_answer /proc/lprs_test_target; }
 

@@ -32,6 +32,9 @@ expect_eq "trampolines" "$(tramps)" 1
 start_case "disabling the batch unhooks its functions, not the stacked one"
 expect_ok disable_patch lprs_patch_batch
 expect_eq "answers" "$(cat $B)" "orig0 orig1 one2 orig3"
+# Once lprs_batch_fn2 is back on the direct path (direct_delay_ms, 1 s).
+hooked_is() { [ "$(hooked)" = "$1" ]; }
+wait_until 5 hooked_is "lprs_batch_fn2 "
 expect_eq "hooked" "$(hooked)" "lprs_batch_fn2 "
 expect_ok rmmod lprs_patch_batch
 expect_ok disable_patch lprs_patch_batch_one
