@@ -1,10 +1,12 @@
 # The direct path: once no transition needs a per-task decision (and
 # direct_delay_ms later), a patched function's fentry site calls straight
 # into livepatch.ko's stub (an ftrace direct call, "D" in enabled_functions)
-# instead of ftrace's trampoline and handler ("I", IPMODIFY). A transition on the function puts it back on the
-# handler until it completes; tasks not yet switched keep the old function
-# meanwhile; unpatching removes the direct call; a module with a function
-# on the direct path can go and come back; direct_calls=0 keeps the handler.
+# instead of ftrace's trampoline and handler ("I", IPMODIFY). A transition
+# on the function puts it back on the handler until it completes; tasks not
+# yet switched keep the old function meanwhile; unpatching removes the
+# direct call; a module with a function on the direct path can go and come
+# back; direct_calls=0 keeps the handler; other ftrace users share it or
+# are refused as on the handler.
 . /lprs/guest/lib.sh
 EF=/sys/kernel/tracing/enabled_functions
 # ftrace's view of FUNC: its enabled_functions line and the line after it
@@ -105,6 +107,36 @@ expect_eq "answer" "$(answer)" patched
 expect_ok disable_patch lprs_patch_sleeper
 expect_ok rmmod lprs_patch_sleeper
 expect_unhooked $F
+expect_ok unload_runtime
+
+start_case "other ftrace users on a function on the direct path"
+load_runtime
+orig=$(cat /proc/cmdline)
+C=cmdline_proc_show TR=/sys/kernel/tracing
+expect_ok insmod $MODDIR/lprs_patch_a.ko
+expect_direct $C
+# A kprobe with a post handler needs IPMODIFY: ftrace asks us, we refuse;
+# Linux 7.2 then drops the probe but loads the module.
+insmod $MODDIR/lprs_test_kprobe.ko post_handler=1 2>/dev/null
+grep -q $C /sys/kernel/debug/kprobes/list && fail "a kprobe with post_handler is armed on the direct path"
+expect_dmesg "livepatch: refused sharing $C with another ftrace user that changes the return address"
+rmmod lprs_test_kprobe 2>/dev/null
+expect_ok insmod $MODDIR/lprs_test_kprobe.ko post_handler=0
+grep -q $C /sys/kernel/debug/kprobes/list || fail "a kprobe without post_handler is not armed"
+expect_eq "patched, with the kprobe" "$(cat /proc/cmdline)" "lprs_patch_a: patched"
+on_direct_path $C || fail "off the direct path with a kprobe: $(ftrace_of $C)"
+expect_ok rmmod lprs_test_kprobe
+expect_ok sh -c "echo $C > $TR/set_ftrace_filter && echo function > $TR/current_tracer && echo > $TR/trace"
+n0=$(grep -c " $C <-" $TR/trace)
+expect_eq "patched, traced" "$(read_answer /proc/cmdline)" "lprs_patch_a: patched"
+expect_eq "traced calls of a read" "$(($(grep -c " $C <-" $TR/trace) - n0))" 1
+expect_ok sh -c "echo nop > $TR/current_tracer && echo > $TR/set_ftrace_filter"
+expect_err "Device or resource busy" insmod $MODDIR/lprs_test_fentry.ko
+expect_direct $C
+expect_ok disable_patch lprs_patch_a
+expect_ok rmmod lprs_patch_a
+expect_unhooked $C
+expect_eq "restored" "$(cat /proc/cmdline)" "$orig"
 expect_ok unload_runtime
 rmmod lprs_test_target lprs_test_sleeper
 end_test
